@@ -1,0 +1,1 @@
+"""Inbound adapters: the protocols clients speak to the runtime."""

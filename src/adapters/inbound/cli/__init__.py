@@ -1,0 +1,1 @@
+"""The `agui-runtime` command line."""

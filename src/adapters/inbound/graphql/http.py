@@ -1,0 +1,190 @@
+"""The GraphQL endpoint over HTTP: request parsing, cached parse and validation, status codes and
+content negotiation as the reference runtime answers (runtime-v1-spec §1), then execution through
+graphql-core on the Strawberry schema."""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    ExecutionResult,
+    GraphQLError,
+    GraphQLSchema,
+    NoSchemaIntrospectionCustomRule,
+    OperationType,
+    experimental_execute_incrementally,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from starlette.requests import Request
+from starlette.responses import Response
+
+from adapters.inbound.graphql.context import GraphQLContext, UseCases
+from adapters.inbound.graphql.errors import format_error
+from adapters.inbound.graphql.negotiation import SingleFormat, single_result_format, wants_graphql_response
+
+logger = logging.getLogger("agui_runtime.graphql")
+
+_CACHE_SIZE = 256
+
+
+class _BadRequest(Exception):
+    def __init__(self, status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = dict(headers or {})
+
+
+@dataclass(frozen=True, slots=True)
+class _Operation:
+    query: str
+    variables: dict[str, Any] | None
+    operation_name: str | None
+
+
+class _DocumentCache:
+    """Parsed and validated documents by query text. Clients send the same few documents on every
+    request, so parsing and validating once saves milliseconds per request."""
+
+    def __init__(self, schema: GraphQLSchema, introspection: bool) -> None:
+        self._schema = schema
+        self._rules = [*specified_rules] if introspection else [*specified_rules, NoSchemaIntrospectionCustomRule]
+        self._entries: OrderedDict[str, tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
+
+    def get(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+        entry = self._entries.get(query)
+        if entry is not None:
+            self._entries.move_to_end(query)
+            return entry
+        try:
+            document: DocumentNode | None = parse(query)
+        except GraphQLError as error:
+            entry = (None, [error])
+        else:
+            assert document is not None
+            entry = (document, validate(self._schema, document, self._rules))
+        self._entries[query] = entry
+        if len(self._entries) > _CACHE_SIZE:
+            self._entries.popitem(last=False)
+        return entry
+
+
+class GraphQLEndpoint:
+    """The app factory routes GET and POST on the runtime path to `handle`."""
+
+    def __init__(self, schema: GraphQLSchema, use_cases: Callable[[], UseCases | None], *, introspection: bool) -> None:
+        self._schema = schema
+        self._use_cases = use_cases
+        self._documents = _DocumentCache(schema, introspection)
+
+    async def handle(self, request: Request) -> Response:
+        accept = request.headers.get("accept")
+        use_cases = self._use_cases()
+        if use_cases is None:
+            body = {"errors": [{"message": "The runtime is not started.", "extensions": {"code": "NOT_READY"}}]}
+            return _json_response(body, 503, SingleFormat.JSON)
+        try:
+            operation = await self._read(request)
+            return await self._execute(request, operation, accept, use_cases)
+        except _BadRequest as bad:
+            body = {"errors": [{"message": bad.message, "extensions": {"code": bad.code}}]}
+            return _json_response(body, bad.status, single_result_format(accept) or SingleFormat.JSON, bad.headers)
+
+    async def _read(self, request: Request) -> _Operation:
+        if request.method == "GET":
+            raw: Mapping[str, Any] = dict(request.query_params)
+            variables = raw.get("variables")
+            if isinstance(variables, str) and variables:
+                raw = {**raw, "variables": _loads(variables, "variables")}
+        else:
+            content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if content_type != "application/json":
+                raise _BadRequest(
+                    415, "Send the GraphQL request as JSON (Content-Type: application/json).", "UNSUPPORTED_MEDIA_TYPE"
+                )
+            parsed = _loads(await request.body(), "request body")
+            if not isinstance(parsed, dict):
+                raise _BadRequest(
+                    400, "The request body must be a JSON object; batching is not supported.", "BAD_REQUEST"
+                )
+            raw = parsed
+        query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
+        if not isinstance(query, str) or not query.strip():
+            raise _BadRequest(400, "Must provide a query string.", "BAD_REQUEST")
+        if variables is not None and not isinstance(variables, dict):
+            raise _BadRequest(400, "`variables` must be a JSON object.", "BAD_REQUEST")
+        if name is not None and not isinstance(name, str):
+            raise _BadRequest(400, "`operationName` must be a string.", "BAD_REQUEST")
+        return _Operation(query, variables, name or None)
+
+    async def _execute(
+        self, request: Request, operation: _Operation, accept: str | None, use_cases: UseCases
+    ) -> Response:
+        response_format = single_result_format(accept)
+        if response_format is None:
+            return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
+        document, errors = self._documents.get(operation.query)
+        if document is None:
+            return _errors_response(errors, 400, response_format)
+        definition = get_operation_ast(document, operation.operation_name)
+        if definition is not None and request.method == "GET" and definition.operation is not OperationType.QUERY:
+            message = f"Can only perform a {definition.operation.value} operation from a POST request."
+            raise _BadRequest(405, message, "BAD_REQUEST", {"allow": "POST"})
+        if errors:
+            status = 400 if wants_graphql_response(accept) else 200
+            return _errors_response(errors, status, response_format)
+        if definition is None:
+            message = (
+                "Could not determine which operation to run; set operationName to one of the document's operations."
+            )
+            raise _BadRequest(400, message, "BAD_REQUEST")
+
+        result = experimental_execute_incrementally(
+            self._schema,
+            document,
+            variable_values=operation.variables,
+            context_value=GraphQLContext(use_cases=use_cases),
+            operation_name=operation.operation_name,
+        )
+        if inspect.isawaitable(result):
+            result = await result
+        if not isinstance(result, ExecutionResult):
+            raise _BadRequest(
+                406, "This operation needs incremental delivery, which this version does not serve.", "NOT_ACCEPTABLE"
+            )
+        # Errors before execution (variables that do not coerce) carry no path and leave no data.
+        status = 400 if result.data is None and result.errors and all(e.path is None for e in result.errors) else 200
+        body: dict[str, Any] = {}
+        if result.errors:
+            body["errors"] = [format_error(error) for error in result.errors]
+        body["data"] = result.data
+        return _json_response(body, status, response_format)
+
+
+def _loads(raw: str | bytes, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        raise _BadRequest(400, f"The {what} is not valid JSON.", "BAD_REQUEST") from None
+
+
+def _errors_response(errors: list[GraphQLError], status: int, response_format: SingleFormat) -> Response:
+    return _json_response({"errors": [format_error(error) for error in errors]}, status, response_format)
+
+
+def _json_response(
+    body: Mapping[str, Any], status: int, response_format: SingleFormat, headers: Mapping[str, str] | None = None
+) -> Response:
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    return Response(content, status_code=status, media_type=response_format.value, headers=dict(headers or {}))

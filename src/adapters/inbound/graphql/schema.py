@@ -1,0 +1,66 @@
+"""The schema: `Query` and `Mutation` whose resolvers are one call into a use-case each."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLSchema
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import Info
+
+from adapters.inbound.graphql.context import GraphQLContext
+from adapters.inbound.graphql.convert import agents_response, load_state_response
+from adapters.inbound.graphql.inputs import GenerateCopilotResponseInput, LoadAgentStateInput
+from adapters.inbound.graphql.outputs import (
+    MESSAGE_OUTPUT_TYPES,
+    AgentsResponse,
+    CopilotKitLangGraphInterruptEvent,
+    CopilotResponse,
+    LangGraphInterruptEvent,
+    LoadAgentStateResponse,
+)
+from adapters.inbound.graphql.scalars import SCALARS, JSONObject
+from application.errors import ConfigurationError
+from application.use_cases.list_agents import ListAgentsQuery
+from application.use_cases.load_agent_state import LoadAgentStateQuery
+
+Context = Info[GraphQLContext, None]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def hello(self) -> str:
+        return "Hello World"
+
+    @strawberry.field
+    async def available_agents(self, info: Context) -> AgentsResponse:
+        return agents_response(await info.context.use_cases.list_agents(ListAgentsQuery()))
+
+    @strawberry.field
+    async def load_agent_state(self, info: Context, data: LoadAgentStateInput) -> LoadAgentStateResponse:
+        query = LoadAgentStateQuery(thread_id=data.thread_id, agent_name=data.agent_name)
+        return load_state_response(await info.context.use_cases.load_agent_state(query))
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation
+    async def generate_copilot_response(
+        self, info: Context, data: GenerateCopilotResponseInput, properties: JSONObject | None = strawberry.UNSET
+    ) -> CopilotResponse:
+        raise ConfigurationError("chat is not available in this version of agui-runtime (no chat model is wired)")
+
+
+def build_graphql_schema() -> GraphQLSchema:
+    """The schema as graphql-core executes it (the HTTP layer runs graphql-core directly)."""
+    return build_schema()._schema
+
+
+def build_schema() -> strawberry.Schema:
+    """The contract schema, with graphql-core's `@defer` and `@stream` for incremental delivery."""
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        types=[*MESSAGE_OUTPUT_TYPES, LangGraphInterruptEvent, CopilotKitLangGraphInterruptEvent],
+        config=StrawberryConfig(scalar_map=SCALARS, enable_experimental_incremental_execution=True),
+    )

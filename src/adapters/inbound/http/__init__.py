@@ -1,0 +1,1 @@
+"""HTTP plumbing every inbound protocol shares: body limits, CORS, the version header, health, mounting."""

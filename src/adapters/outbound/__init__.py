@@ -1,0 +1,1 @@
+"""Outbound adapters: stores, models, agents and system services behind the ports."""

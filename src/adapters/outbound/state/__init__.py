@@ -1,0 +1,1 @@
+"""Thread and agent-state stores."""

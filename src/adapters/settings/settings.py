@@ -1,0 +1,207 @@
+"""Settings, validated once at start-up. Precedence: CLI flags > environment (`AGUI_*`) > TOML file
+(`AGUI_CONFIG` or `--config`) > defaults. A bad value becomes one `SettingsError` line per problem,
+naming the key, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "AGUI_"
+_IMPORT_PATH = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
+
+
+class SettingsError(Exception):
+    """Configuration that cannot start the runtime; the message names each bad key."""
+
+
+def _http_url(value: str, key: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{key} must be an http:// or https:// URL, got {value!r}")
+    return value
+
+
+def check_path(value: str) -> str:
+    """The path the runtime answers at: `/segment[/segment...]`, no trailing slash."""
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value):
+        raise ValueError(f"path must look like /api/copilotkit (no trailing slash), got {value!r}")
+    return value
+
+
+class AgentConfig(BaseModel):
+    """One `[[agents]]` table. `url` is the exact URL the agent is called at; `import` is `module:attribute`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.:-]{0,127}$")
+    description: str = ""
+    kind: Literal["agui-http", "python", "copilotkit-remote"]
+    url: str | None = None
+    import_path: str | None = Field(default=None, alias="import", pattern=_IMPORT_PATH)
+
+    @field_validator("url")
+    @classmethod
+    def _check_url(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value, "url")
+
+    @model_validator(mode="after")
+    def _check_target(self) -> AgentConfig:
+        if self.kind == "python":
+            if self.import_path is None or self.url is not None:
+                raise ValueError(f"agent '{self.name}' of kind 'python' needs `import` and no `url`")
+        elif self.url is None or self.import_path is not None:
+            raise ValueError(f"agent '{self.name}' of kind '{self.kind}' needs `url` and no `import`")
+        return self
+
+
+class ActionConfig(BaseModel):
+    """One `[[actions]]` table: a backend action the runtime executes itself."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str = ""
+    handler: str = Field(pattern=_IMPORT_PATH)
+    parameters: dict[str, Any] | None = None
+
+    @field_validator("parameters")
+    @classmethod
+    def _check_schema(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None and value.get("type", "object") != "object":
+            raise ValueError("parameters must be a JSON Schema of type 'object'")
+        return value
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=4000, ge=0, le=65535)
+    path: str = "/api/copilotkit"
+    cors_origins: Annotated[list[str], NoDecode] = ["*"]
+    cors_allow_credentials: bool = False
+    max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    state_store_url: str = "memory://"
+    llm_provider: Literal["openai", "anthropic", "empty"] | None = None
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    introspection: bool = True
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    agents: list[AgentConfig] = []
+    actions: list[ActionConfig] = []
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings
+
+    @field_validator("path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        return check_path(value)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            if origin != "*":
+                _http_url(origin, "each CORS origin")
+        return value
+
+    @field_validator("state_store_url")
+    @classmethod
+    def _check_store(cls, value: str) -> str:
+        if value != "memory://":
+            raise ValueError(f"only memory:// is available in this version, got {value!r}")
+        return value
+
+    @field_validator("llm_base_url")
+    @classmethod
+    def _check_base_url(cls, value: str | None) -> str | None:
+        return None if value is None else _http_url(value, "llm_base_url")
+
+    @model_validator(mode="after")
+    def _check_whole(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("cors_allow_credentials needs explicit cors_origins, not '*'")
+        for items, what in ((self.agents, "agent"), (self.actions, "action")):
+            names = [item.name for item in items]
+            duplicates = sorted({name for name in names if names.count(name) > 1})
+            if duplicates:
+                raise ValueError(f"{what} names must be unique; repeated: {', '.join(duplicates)}")
+        return self
+
+
+def load_settings(*, config_file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Settings from every source. `overrides` (CLI flags) win over the environment, which wins over
+    the TOML file named by `config_file` or `AGUI_CONFIG`."""
+    named = config_file or os.environ.get(f"{ENV_PREFIX}CONFIG")
+    path = Path(named) if named else None
+    if path is not None:
+        if not path.is_file():
+            raise SettingsError(f"config file {path}: no such file")
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"config file {path}: not valid TOML: {exc}") from None
+
+    class _WithFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            if path is None:
+                return init_settings, env_settings
+            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+
+    try:
+        return _WithFile(**dict(overrides or {}))
+    except ValidationError as exc:
+        raise SettingsError(describe(exc)) from None
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per problem: the key (with its environment variable for top-level keys) and what is wrong."""
+    lines = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = error["loc"]
+        key = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in location).lstrip(".")
+        if len(location) == 1 and isinstance(location[0], str):
+            key = f"{key} ({ENV_PREFIX}{location[0].upper()})"
+        message = str(error["msg"]).removeprefix("Value error, ")
+        lines.append(f"invalid setting {key}: {message}" if key else f"invalid settings: {message}")
+    return "\n".join(lines)

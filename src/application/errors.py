@@ -1,0 +1,47 @@
+"""Errors a use-case reports: each carries a stable `code` and a message a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ApplicationError(Exception):
+    code = "UNKNOWN"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotFound(ApplicationError):
+    code = "NOT_FOUND"
+
+
+class AgentNotFound(NotFound):
+    code = "AGENT_NOT_FOUND"
+
+    def __init__(self, agent_name: str, available: Sequence[str]) -> None:
+        listed = ", ".join(sorted(available)) if available else "none are configured"
+        super().__init__(f"Agent '{agent_name}' was not found. Available agents: {listed}.")
+        self.agent_name = agent_name
+        self.available = tuple(available)
+
+
+class Conflict(ApplicationError):
+    """A write based on a version that another writer has already moved past."""
+
+    code = "CONFLICT"
+
+
+class InvalidInput(ApplicationError):
+    code = "INVALID_INPUT"
+
+
+class ConfigurationError(ApplicationError):
+    code = "CONFIGURATION_ERROR"
+
+
+class UpstreamUnavailable(ApplicationError):
+    """A model, agent or database did not answer or answered with an error."""
+
+    code = "UPSTREAM_UNAVAILABLE"

@@ -1,0 +1,106 @@
+"""The ports: what a use-case needs from the outside world, in domain terms only."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from domain.agent_state import AgentState, AgentStateKey
+from domain.agents import AgentDescriptor
+from domain.events import RunEvent
+from domain.json import JsonObject
+from domain.messages import Message
+from domain.thread import Thread
+from domain.tools import ChatRequest, ToolDefinition
+
+
+class ThreadStore(Protocol):
+    """Threads, their messages and per-(thread, agent) state; every method is atomic."""
+
+    async def get_thread(self, thread_id: str) -> Thread | None:
+        """The thread with its messages in thread order, or None when it was never written."""
+        ...
+
+    async def save_messages(self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None) -> None:
+        """Upsert `messages` by id into the thread, creating the thread when it is new."""
+        ...
+
+    async def load_state(self, key: AgentStateKey) -> AgentState | None:
+        """The agent's state for the thread, or None when it was never written."""
+        ...
+
+    async def save_state(self, key: AgentStateKey, values: JsonObject, *, expected_version: int | None) -> AgentState:
+        """Write the next version; raise `Conflict` when `expected_version` is not the stored one
+        (None writes unconditionally)."""
+        ...
+
+    async def ping(self) -> None:
+        """Return when the store answers; raise `UpstreamUnavailable` otherwise."""
+        ...
+
+
+class ChatModel(Protocol):
+    """A language model that streams its answer to one request as run events."""
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        """Events of one model call: text and tool-call events, then nothing (the use-case ends the run)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRunRequest:
+    agent_name: str
+    thread_id: str
+    run_id: str
+    messages: tuple[Message, ...]
+    state: JsonObject = field(default_factory=dict)
+    tools: tuple[ToolDefinition, ...] = ()
+    context: tuple[tuple[str, str], ...] = ()
+    forwarded_props: JsonObject = field(default_factory=dict)
+
+
+class AgentRunner(Protocol):
+    """The agents this runtime can route to, and how to run one of them."""
+
+    async def list_agents(self) -> Sequence[AgentDescriptor]:
+        """Every agent, in configuration order."""
+        ...
+
+    def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
+        """The events of one agent run, ending with `RunFinished` or `RunFailed`."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """What a backend action produced: its encoded result, or a stable error code and message."""
+
+    result: str = ""
+    error_code: str | None = None
+    error_message: str | None = None
+
+
+class ActionRegistry(Protocol):
+    """Backend actions: tools the runtime executes itself."""
+
+    def definitions(self) -> Sequence[ToolDefinition]:
+        """Every backend action as a tool."""
+        ...
+
+    async def execute(self, name: str, arguments: JsonObject) -> ActionOutcome:
+        """Run the named action; failures come back as an outcome, never as an exception."""
+        ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, time-zone aware (UTC)."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_id(self) -> str:
+        """A fresh id, unique across processes."""
+        ...

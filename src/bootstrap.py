@@ -1,0 +1,159 @@
+"""The composition root: settings -> container -> ASGI app. The only module that knows every piece."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from dependency_injector import containers, providers
+from fastapi import FastAPI
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+
+from adapters.inbound.cli.commands import parse_command
+from adapters.inbound.graphql.context import UseCases
+from adapters.inbound.graphql.http import GraphQLEndpoint
+from adapters.inbound.graphql.schema import build_graphql_schema
+from adapters.inbound.http.cors import Cors
+from adapters.inbound.http.health import health_router
+from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
+from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
+from adapters.outbound.agents import ConfiguredAgents
+from adapters.outbound.state.memory import InMemoryThreadStore
+from adapters.outbound.system import SystemClock, UuidIdGenerator
+from adapters.settings import Settings, SettingsError, load_settings
+from adapters.settings.settings import check_path
+from application.errors import UpstreamUnavailable
+from application.use_cases.list_agents import ListAgents
+from application.use_cases.load_agent_state import LoadAgentState
+from domain.agents import AgentDescriptor
+
+logger = logging.getLogger("agui_runtime")
+
+
+def _configured_agents(agents: Sequence[dict[str, Any]]) -> list[tuple[AgentDescriptor, str]]:
+    return [(AgentDescriptor(agent["name"], agent["description"]), agent["kind"]) for agent in agents]
+
+
+def _store_kind(url: str) -> str:
+    return url.split(":", 1)[0].split("+", 1)[0]
+
+
+class Container(containers.DeclarativeContainer):
+    config = providers.Configuration(strict=True)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(UuidIdGenerator)
+    thread_store = providers.Selector(
+        config.store_kind,
+        memory=providers.Singleton(InMemoryThreadStore, clock=clock),
+    )
+    agents = providers.Singleton(ConfiguredAgents, agents=providers.Callable(_configured_agents, config.agents))
+
+    list_agents = providers.Factory(ListAgents, agents=agents)
+    load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store)
+
+
+def build_container(settings: Settings) -> Container:
+    container = Container()
+    container.config.from_dict(
+        {**settings.model_dump(mode="python"), "store_kind": _store_kind(settings.state_store_url)}
+    )
+    return container
+
+
+async def _maybe_await(value: object) -> None:
+    if inspect.isawaitable(value):
+        await value
+
+
+class _Runtime:
+    """The container plus what the lifespan resolves from it. Nothing is opened before the lifespan
+    starts, and requests that arrive outside it get 503."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.container = build_container(settings)
+        self.use_cases: UseCases | None = None
+
+    @asynccontextmanager
+    async def lifespan(self, app: Any) -> AsyncIterator[None]:
+        await _maybe_await(self.container.init_resources())
+        self.use_cases = UseCases(
+            list_agents=self.container.list_agents(),
+            load_agent_state=self.container.load_agent_state(),
+        )
+        logger.info(
+            "agui-runtime serving at %s (store %s)", self.settings.path, _store_kind(self.settings.state_store_url)
+        )
+        try:
+            yield
+        finally:
+            self.use_cases = None
+            await _maybe_await(self.container.shutdown_resources())
+
+    def current_use_cases(self) -> UseCases | None:
+        return self.use_cases
+
+    async def probe(self) -> None:
+        if self.use_cases is None:
+            raise UpstreamUnavailable("the runtime has not started (its lifespan is not running)")
+        await self.container.thread_store().ping()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The runtime as an ASGI app. Reads settings from the environment when none are given
+    (`uvicorn --factory bootstrap:create_app`)."""
+    settings = settings or load_settings()
+    runtime = _Runtime(settings)
+    app = FastAPI(
+        lifespan=runtime.lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        middleware=[
+            Middleware(Cors, origins=settings.cors_origins, allow_credentials=settings.cors_allow_credentials),
+            Middleware(RuntimeVersionHeader),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        ],
+    )
+    endpoint = GraphQLEndpoint(build_graphql_schema(), runtime.current_use_cases, introspection=settings.introspection)
+    app.router.add_route(settings.path, endpoint.handle, methods=["GET", "POST"], include_in_schema=False)
+    app.include_router(health_router(settings.path, runtime.probe))
+    return app
+
+
+def mount(host: Starlette, path: str | None = None, settings: Settings | None = None) -> FastAPI:
+    """Serve the runtime inside `host` at `path` (default: the settings' path). The runtime's resources
+    open and close with the host's lifespan, which Starlette would not do for a mounted app."""
+    settings = settings or load_settings()
+    if path is not None:
+        settings = settings.model_copy(update={"path": check_path(path)})
+    runtime_app = create_app(settings)
+    host.router.routes.append(PrefixRoute(settings.path, runtime_app))
+    host.router.lifespan_context = chain_lifespans(runtime_app.router.lifespan_context, host.router.lifespan_context)
+    return runtime_app
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`agui-runtime serve [--config FILE] [--host H] [--port P]`."""
+    import uvicorn
+
+    command = parse_command(argv)
+    try:
+        settings = load_settings(config_file=command.config, overrides=command.overrides())
+    except SettingsError as exc:
+        for line in str(exc).splitlines():
+            print(f"agui-runtime: {line}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

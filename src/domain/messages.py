@@ -1,0 +1,126 @@
+"""The message kinds of a conversation, as every protocol of the runtime knows them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.errors import InvalidMessage
+from domain.json import JsonObject, is_json_value
+
+
+class Role(StrEnum):
+    USER = "user"
+    ASSISTANT = "assistant"
+    SYSTEM = "system"
+    TOOL = "tool"
+    DEVELOPER = "developer"
+
+
+class MessageStatus(StrEnum):
+    """Where a message stands: still streaming, complete, or cut off by a failure (kept, never lost)."""
+
+    PENDING = "pending"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+def _check_common(message_id: str, created_at: datetime) -> None:
+    if not message_id:
+        raise InvalidMessage("a message needs a non-empty id")
+    if created_at.tzinfo is None or created_at.utcoffset() is None:
+        raise InvalidMessage(f"message {message_id!r}: createdAt must carry a time zone")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TextMessage:
+    id: str
+    created_at: datetime
+    role: Role
+    content: str
+    parent_message_id: str | None = None
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActionExecutionMessage:
+    """A tool call made by the assistant; `arguments` is always a JSON object."""
+
+    id: str
+    created_at: datetime
+    name: str
+    arguments: JsonObject = field(default_factory=dict)
+    parent_message_id: str | None = None
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at)
+        if not self.name:
+            raise InvalidMessage(f"action execution {self.id!r} needs a name")
+        if not is_json_value(self.arguments):
+            raise InvalidMessage(f"action execution {self.id!r}: arguments must be JSON")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ResultMessage:
+    """The result of a tool call, already encoded as the text the model reads."""
+
+    id: str
+    created_at: datetime
+    action_execution_id: str
+    action_name: str
+    result: str
+    parent_message_id: str | None = None
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at)
+        if not self.action_execution_id:
+            raise InvalidMessage(f"result {self.id!r} needs the id of the action execution it answers")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentStateMessage:
+    """A snapshot of an agent's state within a run; never shown to a language model."""
+
+    id: str
+    created_at: datetime
+    thread_id: str
+    agent_name: str
+    node_name: str
+    run_id: str
+    active: bool
+    running: bool
+    state: JsonObject = field(default_factory=dict)
+    role: Role = Role.ASSISTANT
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at)
+        if not is_json_value(self.state):
+            raise InvalidMessage(f"agent state message {self.id!r}: state must be JSON")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImageMessage:
+    """An image as base64 `bytes` in `format` (png, jpeg, ...)."""
+
+    id: str
+    created_at: datetime
+    role: Role
+    format: str
+    bytes: str
+    parent_message_id: str | None = None
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at)
+        if not self.format:
+            raise InvalidMessage(f"image {self.id!r} needs a format")
+
+
+Message = TextMessage | ActionExecutionMessage | ResultMessage | AgentStateMessage | ImageMessage

@@ -1,0 +1,39 @@
+"""A conversation thread: its messages in order, keyed by id within the thread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from domain.errors import DomainError
+from domain.messages import AgentStateMessage, Message
+
+
+@dataclass(slots=True)
+class Thread:
+    """Message ids are unique only within a thread and clients repeat them: a repeated id replaces the
+    message in place, so re-sending history never duplicates it."""
+
+    id: str
+    created_at: datetime
+    principal: str | None = None
+    messages: list[Message] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise DomainError("a thread needs a non-empty id")
+
+    def upsert(self, incoming: Iterable[Message]) -> None:
+        positions = {message.id: index for index, message in enumerate(self.messages)}
+        for message in incoming:
+            index = positions.get(message.id)
+            if index is None:
+                positions[message.id] = len(self.messages)
+                self.messages.append(message)
+            else:
+                self.messages[index] = message
+
+    def history(self) -> list[Message]:
+        """The conversation as a user sees it: every message but agent-state snapshots, in thread order."""
+        return [message for message in self.messages if not isinstance(message, AgentStateMessage)]

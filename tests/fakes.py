@@ -1,0 +1,47 @@
+"""Typed fakes for use-case tests: no I/O, deterministic time and ids."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from datetime import UTC, datetime, timedelta
+
+from application.ports import AgentRunner, AgentRunRequest, Clock, IdGenerator
+from domain.agents import AgentDescriptor
+from domain.events import RunEvent, RunFinished
+
+
+class FixedClock(Clock):
+    """Starts at a fixed instant and moves one second per call, so order is visible in timestamps."""
+
+    def __init__(self, start: datetime = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) -> None:
+        self._next = start
+
+    def now(self) -> datetime:
+        current = self._next
+        self._next += timedelta(seconds=1)
+        return current
+
+
+class SequentialIds(IdGenerator):
+    def __init__(self, prefix: str = "id") -> None:
+        self._prefix = prefix
+        self._count = 0
+
+    def new_id(self) -> str:
+        self._count += 1
+        return f"{self._prefix}-{self._count}"
+
+
+class StaticAgents(AgentRunner):
+    """Agents that exist but whose runs finish at once; records the runs it was asked for."""
+
+    def __init__(self, *agents: AgentDescriptor) -> None:
+        self._agents = list(agents)
+        self.runs: list[AgentRunRequest] = []
+
+    async def list_agents(self) -> Sequence[AgentDescriptor]:
+        return list(self._agents)
+
+    async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
+        self.runs.append(request)
+        yield RunFinished(request.thread_id, request.run_id)

@@ -1,0 +1,125 @@
+"""Fixtures for tests that run the real app: in process over ASGI, or as a real server process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+
+from adapters.settings import Settings
+from bootstrap import create_app
+
+CLIENT_DIR = Path(__file__).parent / "client"
+CLIENT_ACCEPT = (
+    "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed"
+)
+
+
+def make_settings(**values: object) -> Settings:
+    """Settings from code only: the developer's environment and config file never leak into a test."""
+    return Settings.model_validate(values)
+
+
+ClientFactory = Callable[[Settings], Awaitable[httpx.AsyncClient]]
+
+
+@pytest.fixture
+async def client_for() -> AsyncIterator[ClientFactory]:
+    """A factory: `await client_for(settings)` gives an httpx client on a started app."""
+    managers: list[LifespanManager] = []
+    clients: list[httpx.AsyncClient] = []
+
+    async def build(settings: Settings) -> httpx.AsyncClient:
+        manager = LifespanManager(create_app(settings))
+        await manager.__aenter__()
+        managers.append(manager)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://runtime")
+        clients.append(client)
+        return client
+
+    yield build
+    for client in clients:
+        await client.aclose()
+    for manager in reversed(managers):
+        await manager.__aexit__(None, None, None)
+
+
+@dataclass
+class ServerProcess:
+    url: str
+    process: subprocess.Popen[str]
+    log: list[str] = field(default_factory=list)
+
+
+ServeFactory = Callable[[str], ServerProcess]
+
+
+@pytest.fixture
+def serve(tmp_path: Path) -> Iterator[ServeFactory]:
+    """A factory: `serve(toml_text)` starts `agui-runtime serve` on a free loopback port and returns its URL."""
+    started: list[subprocess.Popen[str]] = []
+    drains: list[threading.Thread] = []
+
+    def start(config: str = "") -> ServerProcess:
+        config_file = tmp_path / f"config-{len(started)}.toml"
+        config_file.write_text(config, encoding="utf-8")
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("AGUI_")}
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bootstrap", "serve", "--config", str(config_file), "--port", "0"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        started.append(process)
+        assert process.stderr is not None
+        seen: list[str] = []
+        for line in process.stderr:
+            seen.append(line)
+            match = re.search(r"Uvicorn running on (http://\S+)", line)
+            if match:
+                server = ServerProcess(f"{match.group(1)}/api/copilotkit", process, seen)
+                # Keep reading the log so a full pipe never blocks the server; tests may inspect it.
+                drain = threading.Thread(target=lambda: seen.extend(process.stderr or ()), daemon=True)
+                drain.start()
+                drains.append(drain)
+                return server
+        raise AssertionError("the server did not start:\n" + "".join(seen))
+
+    yield start
+    for process in started:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    for drain in drains:
+        drain.join(timeout=10)
+    for process in started:
+        if process.stderr is not None:
+            process.stderr.close()
+
+
+def node_client(url: str, command: str, args: str = "{}") -> dict[str, object]:
+    """Run the real CopilotKit client (driver.cjs) once and return what it printed."""
+    node = shutil.which("node")
+    if node is None or not (CLIENT_DIR / "node_modules" / "@copilotkit" / "runtime-client-gql").is_dir():
+        pytest.fail("the real client is not installed: run `make check` (it runs `npm ci` in tests/integration/client)")
+    done = subprocess.run(
+        [node, str(CLIENT_DIR / "driver.cjs"), url, command, args], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, object] = json.loads(done.stdout)
+    return result

@@ -1,0 +1,133 @@
+"""Settings precedence and errors (CLI flags > environment > TOML file > defaults)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from adapters.settings import SettingsError, load_settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    for key in [key for key in os.environ if key.startswith("AGUI_")]:
+        monkeypatch.delenv(key)
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "agui.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults() -> None:
+    settings = load_settings()
+    assert (settings.host, settings.port, settings.path, settings.state_store_url) == (
+        "127.0.0.1",
+        4000,
+        "/api/copilotkit",
+        "memory://",
+    )
+    assert settings.cors_origins == ["*"]
+    assert settings.introspection is True
+
+
+def test_flags_beat_environment_beat_file_beat_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = write(tmp_path, 'host = "10.0.0.1"\nport = 5001\npath = "/from-file"\nmax_body_bytes = 4096\n')
+    monkeypatch.setenv("AGUI_PORT", "5002")
+    monkeypatch.setenv("AGUI_PATH", "/from-env")
+
+    settings = load_settings(config_file=config, overrides={"port": 5003})
+
+    assert settings.port == 5003  # flag over environment and file
+    assert settings.path == "/from-env"  # environment over file
+    assert settings.host == "10.0.0.1"  # file over default
+    assert settings.max_body_bytes == 4096
+
+
+def test_the_file_can_be_named_by_agui_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGUI_CONFIG", str(write(tmp_path, "port = 4321\n")))
+    assert load_settings().port == 4321
+
+
+def test_agents_and_actions_tables(tmp_path: Path) -> None:
+    config = write(
+        tmp_path,
+        """
+[[agents]]
+name = "remote"
+description = "over HTTP"
+kind = "agui-http"
+url = "http://127.0.0.1:8000/agent/run"
+
+[[agents]]
+name = "local"
+kind = "python"
+import = "my_agents:graph"
+
+[[actions]]
+name = "get_weather"
+description = "Weather for a city"
+handler = "my_actions:get_weather"
+parameters = { type = "object", properties = { city = { type = "string" } }, required = ["city"] }
+""",
+    )
+    settings = load_settings(config_file=config)
+    assert [(a.name, a.kind, a.url, a.import_path) for a in settings.agents] == [
+        ("remote", "agui-http", "http://127.0.0.1:8000/agent/run", None),
+        ("local", "python", None, "my_agents:graph"),
+    ]
+    assert settings.actions[0].parameters == {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+    }
+
+
+def test_comma_separated_cors_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGUI_CORS_ORIGINS", "https://app.example.com, http://localhost:3000")
+    assert load_settings().cors_origins == ["https://app.example.com", "http://localhost:3000"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ('port = "high"', "invalid setting port (AGUI_PORT): Input should be a valid integer"),
+        ('path = "api/"', "invalid setting path (AGUI_PATH): path must look like /api/copilotkit"),
+        ("prot = 1", "invalid setting prot (AGUI_PROT): Extra inputs are not permitted"),
+        (
+            '[[agents]]\nname = "x"\nkind = "agui-http"',
+            "invalid setting agents[0]: agent 'x' of kind 'agui-http' needs",
+        ),
+        ('[[agents]]\nname = "x"\nkind = "grpc"\nurl = "http://h"', "invalid setting agents[0].kind: Input should be"),
+        ('state_store_url = "redis://x"', "invalid setting state_store_url (AGUI_STATE_STORE_URL): only memory://"),
+        ('cors_origins = ["*"]\ncors_allow_credentials = true', "cors_allow_credentials needs explicit cors_origins"),
+        ("port = 1\n[x", "not valid TOML"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_key(tmp_path: Path, toml: str, expected: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings(config_file=write(tmp_path, toml))
+    assert expected in str(caught.value)
+    assert len(str(caught.value).splitlines()) == 1
+
+
+def test_a_missing_config_file_is_named() -> None:
+    with pytest.raises(SettingsError, match=r"config file /nowhere/agui\.toml: no such file"):
+        load_settings(config_file="/nowhere/agui.toml")
+
+
+def test_the_command_stops_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "serve", "--config", str(write(tmp_path, "port = 70000"))],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "agui-runtime: invalid setting port (AGUI_PORT): Input should be less than or equal to 65535"
+    ]

@@ -1,0 +1,80 @@
+"""One contract for every ThreadStore adapter (memory now; the SQL stores join the parameter list)."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.outbound.state.memory import InMemoryThreadStore
+from application.errors import Conflict
+from application.ports import ThreadStore
+from domain.agent_state import AgentStateKey
+from domain.messages import Role, TextMessage
+from tests.fakes import FixedClock
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+KEY = AgentStateKey("t1", "agent")
+
+
+@pytest.fixture(params=["memory"])
+async def store(request: pytest.FixtureRequest) -> ThreadStore:
+    assert request.param == "memory"
+    return InMemoryThreadStore(FixedClock())
+
+
+def text(message_id: str, content: str) -> TextMessage:
+    return TextMessage(id=message_id, created_at=T0, role=Role.USER, content=content)
+
+
+async def test_unknown_thread_and_state_are_none(store: ThreadStore) -> None:
+    assert await store.get_thread("nope") is None
+    assert await store.load_state(KEY) is None
+
+
+async def test_messages_are_upserted_by_id_in_thread_order(store: ThreadStore) -> None:
+    await store.save_messages("t1", [text("a", "1"), text("b", "2")], principal="alice")
+    await store.save_messages("t1", [text("b", "2 edited"), text("c", "3")])
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    assert thread.principal == "alice"
+    assert [(m.id, m.content) for m in thread.messages if isinstance(m, TextMessage)] == [
+        ("a", "1"),
+        ("b", "2 edited"),
+        ("c", "3"),
+    ]
+
+
+async def test_the_same_message_id_in_two_threads_is_two_messages(store: ThreadStore) -> None:
+    await store.save_messages("t1", [text("m", "in one")])
+    await store.save_messages("t2", [text("m", "in two")])
+    one, two = await store.get_thread("t1"), await store.get_thread("t2")
+    assert one is not None
+    assert two is not None
+    assert [m.content for m in one.messages if isinstance(m, TextMessage)] == ["in one"]
+    assert [m.content for m in two.messages if isinstance(m, TextMessage)] == ["in two"]
+
+
+async def test_state_writes_are_versioned_and_a_stale_write_conflicts(store: ThreadStore) -> None:
+    first = await store.save_state(KEY, {"n": 1}, expected_version=0)
+    assert first.version == 1
+    winner = await store.save_state(KEY, {"n": 2}, expected_version=1)
+    with pytest.raises(Conflict):
+        await store.save_state(KEY, {"n": 99}, expected_version=1)
+    stored = await store.load_state(KEY)
+    assert stored is not None
+    assert (stored.values, stored.version) == ({"n": 2}, winner.version)
+
+
+async def test_what_a_caller_gets_is_a_copy(store: ThreadStore) -> None:
+    await store.save_state(KEY, {"items": [1]}, expected_version=None)
+    loaded = await store.load_state(KEY)
+    assert loaded is not None
+    items = loaded.values["items"]
+    assert isinstance(items, list)
+    items.append(2)
+    again = await store.load_state(KEY)
+    assert again is not None
+    assert again.values == {"items": [1]}
+
+
+async def test_ping_answers(store: ThreadStore) -> None:
+    await store.ping()

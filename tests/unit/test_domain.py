@@ -1,0 +1,60 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from domain.agent_state import AgentState, AgentStateKey
+from domain.agents import AgentDescriptor
+from domain.errors import DomainError, InvalidMessage, InvalidState
+from domain.messages import AgentStateMessage, Role, TextMessage
+from domain.thread import Thread
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def text(message_id: str, content: str) -> TextMessage:
+    return TextMessage(id=message_id, created_at=T0, role=Role.USER, content=content)
+
+
+def test_a_message_needs_an_id_and_an_aware_timestamp() -> None:
+    with pytest.raises(InvalidMessage, match="non-empty id"):
+        text("", "hi")
+    with pytest.raises(InvalidMessage, match="time zone"):
+        TextMessage(id="m1", created_at=datetime(2026, 1, 1), role=Role.USER, content="hi")
+
+
+def test_upsert_replaces_a_repeated_id_in_place_and_appends_new_ones() -> None:
+    thread = Thread("t1", T0)
+    thread.upsert([text("a", "one"), text("b", "two")])
+    thread.upsert([text("a", "one, edited"), text("c", "three")])
+    assert [(m.id, m.content) for m in thread.messages if isinstance(m, TextMessage)] == [
+        ("a", "one, edited"),
+        ("b", "two"),
+        ("c", "three"),
+    ]
+
+
+def test_history_leaves_out_agent_state_snapshots() -> None:
+    snapshot = AgentStateMessage(
+        id="s", created_at=T0, thread_id="t1", agent_name="a", node_name="n", run_id="r", active=True, running=True
+    )
+    thread = Thread("t1", T0, messages=[text("a", "hi"), snapshot, text("b", "yo")])
+    assert [m.id for m in thread.history()] == ["a", "b"]
+
+
+def test_agent_state_is_a_json_object_and_each_write_moves_its_version() -> None:
+    key = AgentStateKey("t1", "agent")
+    first = AgentState(key).replaced_by({"count": 1})
+    assert (first.values, first.version) == ({"count": 1}, 1)
+    assert first.replaced_by({"count": 2}).version == 2
+    with pytest.raises(InvalidState):
+        AgentState(key, [1, 2])  # type: ignore[arg-type]
+    with pytest.raises(InvalidState):
+        AgentState(key, {"x": float("nan")})
+    with pytest.raises(InvalidState):
+        AgentStateKey("", "agent")
+
+
+def test_an_agent_is_identified_by_its_name() -> None:
+    assert AgentDescriptor("research", "finds").id == "research"
+    with pytest.raises(DomainError, match="agent name"):
+        AgentDescriptor("has spaces")
