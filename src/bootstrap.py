@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from dependency_injector import containers, providers
 from fastapi import FastAPI
@@ -23,20 +23,40 @@ from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
 from adapters.outbound.agents import ConfiguredAgents
+from adapters.outbound.llm.openai_chat import OpenAIChatModel
+from adapters.outbound.llm.openai_chat import open_client as open_openai_client
 from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.system import SystemClock, UuidIdGenerator
 from adapters.settings import Settings, SettingsError, load_settings
 from adapters.settings.settings import check_path
 from application.errors import UpstreamUnavailable
+from application.ports import ChatModel
+from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
 from domain.agents import AgentDescriptor
 
 logger = logging.getLogger("agui_runtime")
+T = TypeVar("T")
 
 
 def _configured_agents(agents: Sequence[dict[str, Any]]) -> list[tuple[AgentDescriptor, str]]:
     return [(AgentDescriptor(agent["name"], agent["description"]), agent["kind"]) for agent in agents]
+
+
+async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
+    """The configured chat model for the container's lifetime; its SDK client closes with the app."""
+    if settings.llm_provider == "openai":
+        assert settings.llm_model is not None
+        async with open_openai_client(
+            api_key=settings.llm_key() or "",
+            base_url=settings.llm_base_url,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        ) as client:
+            yield OpenAIChatModel(client, settings.llm_model, settings.llm_max_input_tokens)
+    else:
+        yield None
 
 
 def _store_kind(url: str) -> str:
@@ -45,6 +65,7 @@ def _store_kind(url: str) -> str:
 
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
+    settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIdGenerator)
@@ -54,12 +75,17 @@ class Container(containers.DeclarativeContainer):
     )
     agents = providers.Singleton(ConfiguredAgents, agents=providers.Callable(_configured_agents, config.agents))
 
+    chat_model = providers.Resource(_chat_model, settings=settings)
+
     list_agents = providers.Factory(ListAgents, agents=agents)
+    generate_response = providers.Factory(
+        GenerateResponse, chat_model=chat_model, store=thread_store, clock=clock, ids=ids
+    )
     load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store)
 
 
 def build_container(settings: Settings) -> Container:
-    container = Container()
+    container = Container(settings=settings)
     container.config.from_dict(
         {**settings.model_dump(mode="python"), "store_kind": _store_kind(settings.state_store_url)}
     )
@@ -69,6 +95,14 @@ def build_container(settings: Settings) -> Container:
 async def _maybe_await(value: object) -> None:
     if inspect.isawaitable(value):
         await value
+
+
+async def _resolve(provider: providers.Provider[T]) -> T:
+    """A provider's value; providers that depend on an async resource hand back an awaitable."""
+    value: object = provider()
+    if inspect.isawaitable(value):
+        value = await value
+    return cast(T, value)
 
 
 class _Runtime:
@@ -84,8 +118,9 @@ class _Runtime:
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
         await _maybe_await(self.container.init_resources())
         self.use_cases = UseCases(
-            list_agents=self.container.list_agents(),
-            load_agent_state=self.container.load_agent_state(),
+            list_agents=await _resolve(self.container.list_agents),
+            load_agent_state=await _resolve(self.container.load_agent_state),
+            generate_response=await _resolve(self.container.generate_response),
         )
         logger.info(
             "agui-runtime serving at %s (store %s)", self.settings.path, _store_kind(self.settings.state_store_url)
@@ -151,7 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"agui-runtime: {line}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+    )
     return 0
 
 

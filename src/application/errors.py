@@ -45,3 +45,15 @@ class UpstreamUnavailable(ApplicationError):
     """A model, agent or database did not answer or answered with an error."""
 
     code = "UPSTREAM_UNAVAILABLE"
+
+
+class UpstreamError(ApplicationError):
+    """A model or agent answered with an error. `status` is its HTTP status when it had one."""
+
+    code = "UPSTREAM_ERROR"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        if code is not None:
+            self.code = code

@@ -42,4 +42,4 @@ class ChatRequest:
     run_id: str
     messages: tuple[Message, ...]
     tools: tuple[ToolDefinition, ...] = ()
-    parameters: ModelParameters = ModelParameters()
+    parameters: ModelParameters = field(default_factory=ModelParameters)

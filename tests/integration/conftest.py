@@ -19,6 +19,7 @@ from asgi_lifespan import LifespanManager
 
 from adapters.settings import Settings
 from bootstrap import create_app
+from tests.integration.mock_llm import MockLLM
 
 CLIENT_DIR = Path(__file__).parent / "client"
 CLIENT_ACCEPT = (
@@ -110,6 +111,23 @@ def serve(tmp_path: Path) -> Iterator[ServeFactory]:
     for process in started:
         if process.stderr is not None:
             process.stderr.close()
+
+
+@pytest.fixture
+def mock_llm() -> Iterator[MockLLM]:
+    mock = MockLLM()
+    mock.start()
+    yield mock
+    mock.stop()
+
+
+def llm_config(mock: MockLLM, provider: str = "openai") -> str:
+    """Settings that point the runtime at the mock LLM."""
+    return (
+        f'llm_provider = "{provider}"\nllm_model = "mock-model"\n'
+        f'llm_base_url = "{mock.url if provider == "openai" else mock.url.removesuffix("/v1")}"\n'
+        'llm_api_key = "sk-test-secret-key"\n'
+    )
 
 
 def node_client(url: str, command: str, args: str = "{}") -> dict[str, object]:

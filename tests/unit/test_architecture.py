@@ -1,6 +1,7 @@
 """The core imports only the standard library and itself; the container resolves every provider."""
 
 import ast
+import inspect
 import sys
 from pathlib import Path
 
@@ -37,12 +38,36 @@ def test_the_core_imports_only_the_standard_library(layer: str) -> None:
     assert not foreign
 
 
-def test_every_container_provider_resolves() -> None:
-    container = build_container(Settings.model_validate({"agents": [{"name": "a", "kind": "python", "import": "m:x"}]}))
-    resolved = {}
-    for name, provider in container.providers.items():
-        if isinstance(provider, providers.Configuration):
-            continue
-        resolved[name] = provider()
-    assert {"clock", "ids", "thread_store", "agents", "list_agents", "load_agent_state"} <= resolved.keys()
+@pytest.mark.parametrize(
+    ("llm", "model_type"),
+    [
+        ({}, "NoneType"),
+        ({"llm_provider": "openai", "llm_model": "gpt-4o-mini", "llm_api_key": "sk-test"}, "OpenAIChatModel"),
+    ],
+)
+async def test_every_container_provider_resolves(llm: dict[str, str], model_type: str) -> None:
+    settings = Settings.model_validate({"agents": [{"name": "a", "kind": "python", "import": "m:x"}], **llm})
+    container = build_container(settings)
+    await container.init_resources()  # type: ignore[misc]
+    try:
+        resolved = {}
+        for name, provider in container.providers.items():
+            if isinstance(provider, (providers.Configuration, providers.Dependency)):
+                continue
+            value = provider()
+            resolved[name] = await value if inspect.isawaitable(value) else value
+    finally:
+        await container.shutdown_resources()  # type: ignore[misc]
+    assert set(resolved) == {
+        "clock",
+        "ids",
+        "thread_store",
+        "agents",
+        "chat_model",
+        "list_agents",
+        "load_agent_state",
+        "generate_response",
+    }
     assert type(resolved["thread_store"]).__name__ == "InMemoryThreadStore"
+    assert type(resolved["chat_model"]).__name__ == model_type
+    assert type(resolved["generate_response"].chat_model).__name__ == model_type

@@ -101,6 +101,10 @@ class Settings(BaseSettings):
     llm_model: str | None = None
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
+    llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_max_retries: int = Field(default=0, ge=0, le=10)
+    llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
+    shutdown_grace_seconds: int = Field(default=10, ge=0)
     introspection: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     agents: list[AgentConfig] = []
@@ -149,8 +153,24 @@ class Settings(BaseSettings):
     def _check_base_url(cls, value: str | None) -> str | None:
         return None if value is None else _http_url(value, "llm_base_url")
 
+    def llm_key(self) -> str | None:
+        """The model API key: AGUI_LLM_API_KEY, else the vendor's usual variable (OPENAI_API_KEY,
+        ANTHROPIC_API_KEY), else a placeholder for keyless servers behind a base URL (Ollama, vLLM)."""
+        if self.llm_api_key is not None:
+            return self.llm_api_key.get_secret_value()
+        vendor = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}.get(self.llm_provider or "")
+        if vendor and os.environ.get(vendor):
+            return os.environ[vendor]
+        return "no-key" if self.llm_base_url else None
+
     @model_validator(mode="after")
     def _check_whole(self) -> Settings:
+        if self.llm_provider in ("openai", "anthropic"):
+            if not self.llm_model:
+                raise ValueError(f"llm_provider {self.llm_provider} needs llm_model (AGUI_LLM_MODEL)")
+            if self.llm_key() is None:
+                vendor = "OPENAI_API_KEY" if self.llm_provider == "openai" else "ANTHROPIC_API_KEY"
+                raise ValueError(f"llm_provider {self.llm_provider} needs AGUI_LLM_API_KEY (or {vendor})")
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError("cors_allow_credentials needs explicit cors_origins, not '*'")
         for items, what in ((self.agents, "agent"), (self.actions, "action")):

@@ -1,9 +1,12 @@
-"""What a resolver reaches through `info.context`: the use-cases, resolved once per app."""
+"""What a resolver reaches through `info.context`: the use-cases, resolved once per app, and the
+clean-ups the HTTP layer runs when the response ends (for a streamed one: when the client leaves)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
+from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
 
@@ -12,8 +15,18 @@ from application.use_cases.load_agent_state import LoadAgentState
 class UseCases:
     list_agents: ListAgents
     load_agent_state: LoadAgentState
+    generate_response: GenerateResponse
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GraphQLContext:
     use_cases: UseCases
+    _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:
+        self._closers.append(closer)
+
+    async def close(self) -> None:
+        closers, self._closers = self._closers, []
+        for closer in reversed(closers):
+            await closer()

@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
+from typing import TypeVar
 
+import strawberry
+
+from adapters.inbound.graphql.enums import ActionInputAvailability
+from adapters.inbound.graphql.inputs import (
+    ActionInput,
+    ForwardedParametersInput,
+    GenerateCopilotResponseInput,
+    MessageInput,
+)
 from adapters.inbound.graphql.outputs import Agent, AgentsResponse, LoadAgentStateResponse
 from adapters.inbound.graphql.scalars import serialize_datetime
+from application.errors import InvalidInput
+from application.use_cases.generate_response import ChatTurn
 from application.use_cases.load_agent_state import AgentStateView
 from domain.agents import AgentDescriptor
-from domain.json import JsonObject
+from domain.json import JsonObject, parse_json_object
 from domain.messages import (
     ActionExecutionMessage,
     AgentStateMessage,
@@ -17,8 +30,12 @@ from domain.messages import (
     Message,
     MessageStatus,
     ResultMessage,
+    Role,
     TextMessage,
 )
+from domain.tools import ModelParameters, ToolDefinition
+
+T = TypeVar("T")
 
 
 def agents_response(agents: Iterable[AgentDescriptor]) -> AgentsResponse:
@@ -79,3 +96,104 @@ def _add_parent(item: JsonObject, parent_message_id: str | None) -> None:
 
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _given(value: T | None) -> T | None:
+    """None for both null and absent (`strawberry.UNSET`) inputs."""
+    return None if value is None or value is strawberry.UNSET else value
+
+
+def chat_turn(data: GenerateCopilotResponseInput, principal: str | None = None) -> ChatTurn:
+    """The request as the chat use-case takes it. Agent-state messages never reach a model; frontend
+    actions become tools unless disabled, or `remote` (those are for agents)."""
+    messages = tuple(message for item in data.messages if (message := _message(item)) is not None)
+    tools = tuple(
+        _tool(action)
+        for action in data.frontend.actions
+        if _given(action.available) not in (ActionInputAvailability.disabled, ActionInputAvailability.remote)
+    )
+    return ChatTurn(
+        messages=messages,
+        thread_id=_given(data.thread_id) or None,
+        tools=tools,
+        parameters=_parameters(_given(data.forwarded_parameters)),
+        principal=principal,
+    )
+
+
+def _message(item: MessageInput) -> Message | None:
+    kinds = [
+        kind
+        for kind in (
+            item.text_message,
+            item.action_execution_message,
+            item.result_message,
+            item.agent_state_message,
+            item.image_message,
+        )
+        if _given(kind) is not None
+    ]
+    if len(kinds) > 1:
+        raise InvalidInput(f"message '{item.id}' sets more than one kind of message; set exactly one")
+    message_id = item.id or f"ck-{uuid.uuid4()}"
+    created_at = item.created_at
+    text, call, result = _given(item.text_message), _given(item.action_execution_message), _given(item.result_message)
+    image = _given(item.image_message)
+    if text is not None:
+        return TextMessage(
+            id=message_id,
+            created_at=created_at,
+            role=Role(text.role.value),
+            content=text.content,
+            parent_message_id=_given(text.parent_message_id),
+        )
+    if call is not None:
+        return ActionExecutionMessage(
+            id=message_id,
+            created_at=created_at,
+            name=call.name,
+            arguments=parse_json_object(call.arguments) or {},
+            parent_message_id=_given(call.parent_message_id),
+        )
+    if result is not None:
+        return ResultMessage(
+            id=message_id,
+            created_at=created_at,
+            action_execution_id=result.action_execution_id,
+            action_name=result.action_name,
+            result=result.result,
+            parent_message_id=_given(result.parent_message_id),
+        )
+    if image is not None:
+        return ImageMessage(
+            id=message_id,
+            created_at=created_at,
+            role=Role(image.role.value),
+            format=image.format,
+            bytes=image.bytes,
+            parent_message_id=_given(image.parent_message_id),
+        )
+    return None  # agent-state messages (the client strips them anyway) and empty ones
+
+
+def _tool(action: ActionInput) -> ToolDefinition:
+    schema = parse_json_object(action.json_schema)
+    return ToolDefinition(
+        name=action.name,
+        description=action.description,
+        parameters=schema if schema is not None else {"type": "object", "properties": {}},
+    )
+
+
+def _parameters(given: ForwardedParametersInput | None) -> ModelParameters:
+    if given is None:
+        return ModelParameters()
+    max_tokens = _given(given.max_tokens)
+    return ModelParameters(
+        model=_given(given.model) or None,
+        max_tokens=int(max_tokens) if max_tokens else None,
+        stop=tuple(_given(given.stop) or ()),
+        tool_choice=_given(given.tool_choice) or None,
+        tool_choice_function_name=_given(given.tool_choice_function_name) or None,
+        temperature=_given(given.temperature),
+    )

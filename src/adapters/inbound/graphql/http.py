@@ -8,29 +8,46 @@ import inspect
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from graphql import (
+    DirectiveNode,
     DocumentNode,
     ExecutionResult,
+    ExperimentalIncrementalExecutionResults,
     GraphQLError,
     GraphQLSchema,
     NoSchemaIntrospectionCustomRule,
     OperationType,
+    Visitor,
     experimental_execute_incrementally,
     get_operation_ast,
     parse,
     specified_rules,
     validate,
+    visit,
 )
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from adapters.inbound.graphql.context import GraphQLContext, UseCases
 from adapters.inbound.graphql.errors import format_error
-from adapters.inbound.graphql.negotiation import SingleFormat, single_result_format, wants_graphql_response
+from adapters.inbound.graphql.incremental import (
+    MULTIPART_HEADERS,
+    SSE_HEADERS,
+    LegacyIncrementalFormat,
+    multipart,
+    server_sent_events,
+)
+from adapters.inbound.graphql.negotiation import (
+    IncrementalFormat,
+    SingleFormat,
+    incremental_format,
+    single_result_format,
+    wants_graphql_response,
+)
 
 logger = logging.getLogger("agui_runtime.graphql")
 
@@ -53,6 +70,23 @@ class _Operation:
     operation_name: str | None
 
 
+_Document = tuple[DocumentNode | None, list[GraphQLError], bool]
+
+
+class _IncrementalDirectives(Visitor):
+    found = False
+
+    def enter_directive(self, node: DirectiveNode, *_: object) -> None:
+        if node.name.value in ("defer", "stream"):
+            self.found = True
+
+
+def _is_incremental(document: DocumentNode) -> bool:
+    visitor = _IncrementalDirectives()
+    visit(document, visitor)
+    return visitor.found
+
+
 class _DocumentCache:
     """Parsed and validated documents by query text. Clients send the same few documents on every
     request, so parsing and validating once saves milliseconds per request."""
@@ -60,20 +94,20 @@ class _DocumentCache:
     def __init__(self, schema: GraphQLSchema, introspection: bool) -> None:
         self._schema = schema
         self._rules = [*specified_rules] if introspection else [*specified_rules, NoSchemaIntrospectionCustomRule]
-        self._entries: OrderedDict[str, tuple[DocumentNode | None, list[GraphQLError]]] = OrderedDict()
+        self._entries: OrderedDict[str, _Document] = OrderedDict()
 
-    def get(self, query: str) -> tuple[DocumentNode | None, list[GraphQLError]]:
+    def get(self, query: str) -> _Document:
+        """The parsed document (None on a syntax error), its errors, and whether it defers or streams."""
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
             return entry
         try:
-            document: DocumentNode | None = parse(query)
+            document = parse(query)
         except GraphQLError as error:
-            entry = (None, [error])
+            entry = (None, [error], False)
         else:
-            assert document is not None
-            entry = (document, validate(self._schema, document, self._rules))
+            entry = (document, validate(self._schema, document, self._rules), _is_incremental(document))
         self._entries[query] = entry
         if len(self._entries) > _CACHE_SIZE:
             self._entries.popitem(last=False)
@@ -131,10 +165,8 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, operation: _Operation, accept: str | None, use_cases: UseCases
     ) -> Response:
-        response_format = single_result_format(accept)
-        if response_format is None:
-            return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
-        document, errors = self._documents.get(operation.query)
+        document, errors, incremental = self._documents.get(operation.query)
+        response_format = single_result_format(accept) or SingleFormat.JSON
         if document is None:
             return _errors_response(errors, 400, response_format)
         definition = get_operation_ast(document, operation.operation_name)
@@ -145,31 +177,65 @@ class GraphQLEndpoint:
             status = 400 if wants_graphql_response(accept) else 200
             return _errors_response(errors, status, response_format)
         if definition is None:
-            message = (
-                "Could not determine which operation to run; set operationName to one of the document's operations."
-            )
+            message = "Could not determine which operation to run; set operationName."
             raise _BadRequest(400, message, "BAD_REQUEST")
+        # Refuse an unusable Accept before any work starts (no model call for a client that cannot read it).
+        stream_format = incremental_format(accept) if incremental else None
+        if incremental and stream_format is None:
+            return Response(status_code=406, headers={"accept": "text/event-stream; charset=utf-8, multipart/mixed"})
+        if not incremental and single_result_format(accept) is None:
+            return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
 
-        result = experimental_execute_incrementally(
-            self._schema,
-            document,
-            variable_values=operation.variables,
-            context_value=GraphQLContext(use_cases=use_cases),
-            operation_name=operation.operation_name,
-        )
-        if inspect.isawaitable(result):
-            result = await result
-        if not isinstance(result, ExecutionResult):
-            raise _BadRequest(
-                406, "This operation needs incremental delivery, which this version does not serve.", "NOT_ACCEPTABLE"
+        context = GraphQLContext(use_cases=use_cases)
+        try:
+            result = experimental_execute_incrementally(
+                self._schema,
+                document,
+                variable_values=operation.variables,
+                context_value=context,
+                operation_name=operation.operation_name,
             )
-        # Errors before execution (variables that do not coerce) carry no path and leave no data.
-        status = 400 if result.data is None and result.errors and all(e.path is None for e in result.errors) else 200
-        body: dict[str, Any] = {}
-        if result.errors:
-            body["errors"] = [format_error(error) for error in result.errors]
-        body["data"] = result.data
-        return _json_response(body, status, response_format)
+            if inspect.isawaitable(result):
+                result = await result
+        except BaseException:
+            await context.close()
+            raise
+        if isinstance(result, ExecutionResult):
+            await context.close()
+            return _single_response(result, response_format)
+        assert stream_format is not None
+        payloads = self._payloads(result, context)
+        if stream_format is IncrementalFormat.SSE:
+            return StreamingResponse(server_sent_events(payloads), headers=SSE_HEADERS)
+        return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
+
+    @staticmethod
+    async def _payloads(
+        results: ExperimentalIncrementalExecutionResults, context: GraphQLContext
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Converted payloads; when the response ends, however it ends (the client leaving included), the
+        executor's streams are closed and the run is stopped."""
+        converter = LegacyIncrementalFormat(format_error)
+        subsequent = results.subsequent_results
+        try:
+            yield converter.initial(results.initial_result)
+            async for result in subsequent:
+                yield converter.subsequent(result)
+        finally:
+            try:
+                await subsequent.aclose()
+            finally:
+                await context.close()
+
+
+def _single_response(result: ExecutionResult, response_format: SingleFormat) -> Response:
+    # Errors before execution (variables that do not coerce) carry no path and leave no data.
+    status = 400 if result.data is None and result.errors and all(e.path is None for e in result.errors) else 200
+    body: dict[str, Any] = {}
+    if result.errors:
+        body["errors"] = [format_error(error) for error in result.errors]
+    body["data"] = result.data
+    return _json_response(body, status, response_format)
 
 
 def _loads(raw: str | bytes, what: str) -> Any:

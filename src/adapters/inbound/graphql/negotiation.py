@@ -39,3 +39,21 @@ def wants_graphql_response(accept: str | None) -> bool:
     """Clients that list graphql-response+json get GraphQL-over-HTTP status codes (400 for a document
     that fails validation); legacy JSON clients get 200 with `errors`."""
     return GRAPHQL_RESPONSE_JSON in media_types(accept)
+
+
+class IncrementalFormat(Enum):
+    """How a result with `@defer` / `@stream` parts is sent."""
+
+    MULTIPART = "multipart"
+    SSE = "sse"
+
+
+def incremental_format(accept: str | None) -> IncrementalFormat | None:
+    """multipart/mixed for the client's header (it lists both), wildcards or no header; SSE when only
+    text/event-stream is accepted; None (answer 406) for a JSON-only client, which cannot merge parts."""
+    types = media_types(accept)
+    if not types or any(kind in ("multipart/mixed", "multipart/*", "*/*") for kind in types):
+        return IncrementalFormat.MULTIPART
+    if "text/event-stream" in types:
+        return IncrementalFormat.SSE
+    return None

@@ -1,8 +1,9 @@
 """The contract's output types. Streamed fields (`messages`, `metaEvents`, `content`, `arguments`) are
-plain lists here; the streaming resolvers feed them from a run."""
+async generators and deferred statuses await the run, both read from replayable progress buffers."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from typing import Annotated
 
 import strawberry
@@ -14,6 +15,7 @@ from adapters.inbound.graphql.enums import (
     MetaEventName,
     ResponseStatusCode,
 )
+from adapters.inbound.graphql.progress import MessageProgress, RunProgress
 from adapters.inbound.graphql.scalars import JSON, DateTimeISO
 
 
@@ -38,17 +40,34 @@ MessageStatus = Annotated[
 ]
 
 
+MessageStatusValue = PendingMessageStatus | SuccessMessageStatus | FailedMessageStatus
+
+
 @strawberry.interface
 class BaseMessageOutput:
     id: str
     created_at: DateTimeISO
-    status: MessageStatus
+    progress: strawberry.Private[MessageProgress[MessageStatusValue]]
+
+    @strawberry.field
+    async def status(self) -> MessageStatus:
+        return await self.progress.finished()
+
+
+# Streamed lists are async-generator resolvers whose GraphQL type is given explicitly (`graphql_type`):
+# Strawberry's own streamable type drops a union's name from the SDL, and its overloads leave such a
+# decorator untyped, hence the coded ignores.
 
 
 @strawberry.type
 class TextMessageOutput(BaseMessageOutput):
     role: MessageRole
-    content: list[str]
+
+    @strawberry.field(graphql_type=list[str])  # type: ignore[untyped-decorator]
+    async def content(self) -> AsyncGenerator[str, None]:
+        async for part in self.progress.stream():
+            yield part
+
     parent_message_id: str | None = None
 
 
@@ -58,7 +77,12 @@ class ActionExecutionMessageOutput(BaseMessageOutput):
     scope: str | None = strawberry.field(
         default=None, deprecation_reason="This field will be removed in a future version"
     )
-    arguments: list[str]
+
+    @strawberry.field(graphql_type=list[str])  # type: ignore[untyped-decorator]
+    async def arguments(self) -> AsyncGenerator[str, None]:
+        async for part in self.progress.stream():
+            yield part
+
     parent_message_id: str | None = None
 
 
@@ -162,14 +186,32 @@ class ExtensionsResponse:
     )
 
 
+ResponseStatusValue = PendingResponseStatus | SuccessResponseStatus | FailedResponseStatus
+ResponseProgress = RunProgress[BaseMessageOutput, BaseMetaEvent, ResponseStatusValue]
+
+
 @strawberry.type
 class CopilotResponse:
     thread_id: str
-    status: ResponseStatus
+    progress: strawberry.Private[ResponseProgress]
+
+    @strawberry.field
+    async def status(self) -> ResponseStatus:
+        return await self.progress.finished()
+
     run_id: str | None = None
-    messages: list[BaseMessageOutput]
+
+    @strawberry.field(graphql_type=list[BaseMessageOutput])  # type: ignore[untyped-decorator]
+    async def messages(self) -> AsyncGenerator[BaseMessageOutput, None]:
+        async for message in self.progress.stream_messages():
+            yield message
+
     extensions: ExtensionsResponse | None = None
-    meta_events: list[BaseMetaEvent] | None = None
+
+    @strawberry.field(graphql_type=list[BaseMetaEvent] | None)  # type: ignore[untyped-decorator]
+    async def meta_events(self) -> AsyncGenerator[BaseMetaEvent, None]:
+        async for event in self.progress.stream_meta_events():
+            yield event
 
 
 @strawberry.type

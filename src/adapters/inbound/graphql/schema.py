@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from adapters.inbound.graphql.context import GraphQLContext
-from adapters.inbound.graphql.convert import agents_response, load_state_response
+from adapters.inbound.graphql.convert import agents_response, chat_turn, load_state_response
 from adapters.inbound.graphql.inputs import GenerateCopilotResponseInput, LoadAgentStateInput
 from adapters.inbound.graphql.outputs import (
     MESSAGE_OUTPUT_TYPES,
@@ -18,8 +18,8 @@ from adapters.inbound.graphql.outputs import (
     LangGraphInterruptEvent,
     LoadAgentStateResponse,
 )
+from adapters.inbound.graphql.run_view import RunView
 from adapters.inbound.graphql.scalars import SCALARS, JSONObject
-from application.errors import ConfigurationError
 from application.use_cases.list_agents import ListAgentsQuery
 from application.use_cases.load_agent_state import LoadAgentStateQuery
 
@@ -48,7 +48,11 @@ class Mutation:
     async def generate_copilot_response(
         self, info: Context, data: GenerateCopilotResponseInput, properties: JSONObject | None = strawberry.UNSET
     ) -> CopilotResponse:
-        raise ConfigurationError("chat is not available in this version of agui-runtime (no chat model is wired)")
+        run = await info.context.use_cases.generate_response(chat_turn(data))
+        view = RunView(run.events)
+        info.context.on_close(view.close)
+        view.start()
+        return CopilotResponse(thread_id=run.thread_id, progress=view.progress)
 
 
 def build_graphql_schema() -> GraphQLSchema:

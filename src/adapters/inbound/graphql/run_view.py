@@ -1,0 +1,146 @@
+"""A run seen as a GraphQL response: one task consumes the run's domain events and fills the progress
+buffers the response's resolvers read. Closing the view cancels the run (and so the upstream call)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRole
+from adapters.inbound.graphql.outputs import (
+    ActionExecutionMessageOutput,
+    FailedMessageStatus,
+    FailedResponseStatus,
+    MessageStatusValue,
+    ResponseProgress,
+    ResultMessageOutput,
+    SuccessMessageStatus,
+    SuccessResponseStatus,
+    TextMessageOutput,
+)
+from adapters.inbound.graphql.progress import MessageProgress
+from adapters.inbound.graphql.scalars import JSON, DateTimeISO
+from domain.events import (
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
+    ToolCallResult,
+    ToolCallStarted,
+)
+
+logger = logging.getLogger("agui_runtime.graphql")
+
+TEXT_CUT_OFF = "Error streaming message content"
+ARGUMENTS_CUT_OFF = "An unknown error has occurred in the action execution argument stream"
+ENDED_WITHOUT_FINISH = "The run ended without finishing"
+
+
+class RunView:
+    def __init__(self, events: AsyncIterator[RunEvent]) -> None:
+        self._events = events
+        self.progress = ResponseProgress()
+        self._open: dict[str, tuple[MessageProgress[MessageStatusValue], str]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._consume())
+
+    async def close(self) -> None:
+        """Stop the run if it is still going (the client left or the response ended early)."""
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        aclose = getattr(self._events, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+    async def _consume(self) -> None:
+        try:
+            async for event in self._events:
+                self._apply(event)
+        except Exception:
+            logger.exception("run event stream failed")
+            self._fail("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+        finally:
+            if self.progress.status is None:
+                self._fail("UNKNOWN", ENDED_WITHOUT_FINISH)
+
+    def _apply(self, event: RunEvent) -> None:
+        match event:
+            case TextMessageStarted():
+                progress = self._start(event.message_id, TEXT_CUT_OFF)
+                self.progress.add_message(
+                    TextMessageOutput(
+                        id=event.message_id,
+                        created_at=DateTimeISO(_now()),
+                        progress=progress,
+                        role=MessageRole(event.role.value),
+                        parent_message_id=event.parent_message_id,
+                    )
+                )
+            case ToolCallStarted():
+                progress = self._start(event.tool_call_id, ARGUMENTS_CUT_OFF)
+                self.progress.add_message(
+                    ActionExecutionMessageOutput(
+                        id=event.tool_call_id,
+                        created_at=DateTimeISO(_now()),
+                        progress=progress,
+                        name=event.tool_name,
+                        parent_message_id=event.parent_message_id,
+                    )
+                )
+            case TextMessageChunk(message_id=key, delta=delta) | ToolCallArgs(tool_call_id=key, delta=delta):
+                if key in self._open:
+                    self._open[key][0].add(delta)
+            case TextMessageEnded(message_id=key) | ToolCallEnded(tool_call_id=key):
+                if key in self._open:
+                    self._open.pop(key)[0].finish(SuccessMessageStatus())
+            case ToolCallResult():
+                done = MessageProgress[MessageStatusValue](self.progress.broadcast, status=SuccessMessageStatus())
+                self.progress.add_message(
+                    ResultMessageOutput(
+                        id=event.message_id,
+                        created_at=DateTimeISO(_now()),
+                        progress=done,
+                        action_execution_id=event.tool_call_id,
+                        action_name=event.tool_name,
+                        result=event.content,
+                    )
+                )
+            case RunFinished():
+                self._cut_open()
+                self.progress.finish(SuccessResponseStatus())
+            case RunFailed(code=code, message=message):
+                self._fail(code, message)
+            case _:
+                pass
+
+    def _start(self, key: str, cut_off_reason: str) -> MessageProgress[MessageStatusValue]:
+        progress = MessageProgress[MessageStatusValue](self.progress.broadcast)
+        self._open[key] = (progress, cut_off_reason)
+        return progress
+
+    def _cut_open(self) -> None:
+        for progress, reason in self._open.values():
+            progress.finish(FailedMessageStatus(reason=reason))
+        self._open.clear()
+
+    def _fail(self, code: str, message: str) -> None:
+        self._cut_open()
+        details = {"description": message, "originalError": {"code": code, "message": message}}
+        self.progress.finish(
+            FailedResponseStatus(reason=FailedResponseStatusReason.UNKNOWN_ERROR, details=JSON(details))
+        )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

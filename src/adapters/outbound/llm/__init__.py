@@ -1,0 +1,1 @@
+"""Chat models: OpenAI-compatible servers and Anthropic, each on its official SDK."""

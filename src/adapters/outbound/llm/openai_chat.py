@@ -1,0 +1,166 @@
+"""`ChatModel` for OpenAI and every OpenAI-compatible server (Azure OpenAI, Groq, Ollama, vLLM, LiteLLM),
+on the official `openai` SDK's streaming chat completions."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import openai
+from openai import AsyncOpenAI
+
+from adapters.outbound.llm.errors import connection_error, status_error
+from adapters.outbound.llm.history import ToolRound, Turn, prepare
+from application.ports import ChatModel
+from domain.events import (
+    RunEvent,
+    TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
+    ToolCallStarted,
+)
+from domain.messages import ImageMessage, Role, TextMessage
+from domain.tools import ChatRequest, ModelParameters, ToolDefinition
+
+VENDOR = "The OpenAI-compatible API"
+
+
+@asynccontextmanager
+async def open_client(
+    *, api_key: str, base_url: str | None, timeout_seconds: float, max_retries: int
+) -> AsyncIterator[AsyncOpenAI]:
+    """The SDK client for the container's lifetime (closed with it, so no connection outlives the app)."""
+    client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries)
+    try:
+        yield client
+    finally:
+        await client.close()
+
+
+class OpenAIChatModel(ChatModel):
+    def __init__(self, client: AsyncOpenAI, model: str, max_input_tokens: int) -> None:
+        self._client = client
+        self._model = model
+        self._max_input_tokens = max_input_tokens
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        params = self.request_body(request)
+        try:
+            stream = await self._client.chat.completions.create(**params)
+            try:
+                async for event in _events(stream):
+                    yield event
+            finally:
+                await stream.close()  # on abort too: the upstream connection closes now
+        except openai.APIStatusError as error:
+            raise status_error(VENDOR, error.status_code, error.body, error.message, self._client.api_key) from None
+        except openai.APIConnectionError as error:
+            timed_out = isinstance(error, openai.APITimeoutError)
+            raise connection_error(VENDOR, str(self._client.base_url), timed_out) from None
+
+    def request_body(self, request: ChatRequest) -> dict[str, Any]:
+        """The chat-completions request for `request` (kept public: it is the adapter's wire contract)."""
+        body: dict[str, Any] = {
+            "model": request.parameters.model or self._model,
+            "messages": _wire_messages(prepare(request.messages, request.tools, self._max_input_tokens)),
+            "stream": True,
+        }
+        if request.tools:
+            body["tools"] = [_wire_tool(tool) for tool in request.tools]
+        body |= _wire_parameters(request.parameters)
+        return body
+
+
+def _wire_tool(tool: ToolDefinition) -> dict[str, Any]:
+    return {
+        "type": "function",
+        "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters},
+    }
+
+
+def _wire_parameters(parameters: ModelParameters) -> dict[str, Any]:
+    wire: dict[str, Any] = {}
+    if parameters.max_tokens:
+        wire["max_completion_tokens"] = parameters.max_tokens
+    if parameters.stop:
+        wire["stop"] = list(parameters.stop)
+    if parameters.tool_choice == "function" and parameters.tool_choice_function_name:
+        wire["tool_choice"] = {"type": "function", "function": {"name": parameters.tool_choice_function_name}}
+    elif parameters.tool_choice:
+        wire["tool_choice"] = parameters.tool_choice
+    if parameters.temperature is not None:  # 0 is a temperature, unlike in the reference
+        wire["temperature"] = parameters.temperature
+    return wire
+
+
+def _wire_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
+    wire: list[dict[str, Any]] = []
+    for turn in turns:
+        match turn:
+            case TextMessage(role=role, content=content):
+                # A `tool` role needs a tool_call_id; free text in that role is the user's to the model.
+                wire.append({"role": "user" if role is Role.TOOL else role.value, "content": content})
+            case ImageMessage():
+                url = f"data:image/{turn.format};base64,{turn.bytes}"
+                wire.append({"role": "user", "content": [{"type": "image_url", "image_url": {"url": url}}]})
+            case ToolRound(calls=calls, results=results):
+                tool_calls = [
+                    {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}}
+                    for c in calls
+                ]
+                previous = wire[-1] if wire else None
+                if previous and previous["role"] == "assistant" and "tool_calls" not in previous:
+                    previous["tool_calls"] = tool_calls  # the text the calls were made with, as one turn
+                else:
+                    wire.append({"role": "assistant", "content": None, "tool_calls": tool_calls})
+                wire.extend(
+                    {"role": "tool", "content": r.result, "tool_call_id": r.action_execution_id} for r in results
+                )
+            case _:
+                pass
+    return wire
+
+
+async def _events(stream: AsyncIterator[Any]) -> AsyncIterator[RunEvent]:
+    """Chunks to events. A new tool-call id (or index) ends the previous call; text after a call starts a
+    new text message with its own id, so no id is used twice."""
+    text_id: str | None = None
+    texts = 0
+    call_id: str | None = None
+    call_index: int | None = None
+    parent: str | None = None
+    async for chunk in stream:
+        if not chunk.choices:
+            continue
+        delta = chunk.choices[0].delta
+        for call in delta.tool_calls or ():
+            if call.id is not None or call.index != call_index:
+                if text_id is not None:
+                    yield TextMessageEnded(text_id)
+                    text_id = None
+                if call_id is not None:
+                    yield ToolCallEnded(call_id)
+                call_index = call.index
+                call_id = call.id or f"{chunk.id}-call-{call.index}"
+                name = call.function.name if call.function and call.function.name else ""
+                yield ToolCallStarted(call_id, name, parent or chunk.id)
+            if call.function and call.function.arguments and call_id is not None:
+                yield ToolCallArgs(call_id, call.function.arguments)
+        if delta.content:
+            if call_id is not None:
+                yield ToolCallEnded(call_id)
+                call_id = call_index = None
+            if text_id is None:
+                texts += 1
+                text_id = chunk.id if texts == 1 else f"{chunk.id}-{texts}"
+                parent = text_id
+                yield TextMessageStarted(text_id, Role.ASSISTANT)
+            yield TextMessageChunk(text_id, delta.content)
+    if text_id is not None:
+        yield TextMessageEnded(text_id)
+    if call_id is not None:
+        yield ToolCallEnded(call_id)

@@ -1,0 +1,164 @@
+"""A scripted OpenAI / Anthropic streaming server on loopback, for tests and benchmarks.
+
+Each request takes the next scripted `Reply` (or an echo of the last user message). The server records
+the request bodies, when it sent its last chunk, and every stream the client closed before the end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+
+@dataclass
+class ToolCall:
+    id: str
+    name: str
+    fragments: list[str]
+
+
+@dataclass
+class Reply:
+    tokens: list[str] = field(default_factory=list)
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    status: int = 200
+    error: dict[str, Any] | None = None
+    delay: float = 0.0  # seconds between chunks
+    break_after: int | None = None  # drop the connection after this many chunks
+
+
+@dataclass
+class MockLLM:
+    replies: deque[Reply] = field(default_factory=deque)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    disconnects: list[float] = field(default_factory=list)
+    last_chunk_at: float = 0.0
+    url: str = ""
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    def script(self, *replies: Reply) -> None:
+        self.replies.extend(replies)
+
+    def start(self) -> None:
+        app = Starlette(
+            routes=[
+                Route("/v1/chat/completions", self._openai, methods=["POST"]),
+                Route("/v1/messages", self._anthropic, methods=["POST"]),
+            ]
+        )
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the mock LLM did not start")
+            time.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/v1"
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    async def _next(self, request: Request) -> tuple[dict[str, Any], Reply]:
+        body: dict[str, Any] = await request.json()
+        self.requests.append(body)
+        if self.replies:
+            return body, self.replies.popleft()
+        last_user = next((m for m in reversed(body.get("messages", [])) if m.get("role") == "user"), None)
+        text = last_user["content"] if last_user and isinstance(last_user.get("content"), str) else "hello"
+        return body, Reply(tokens=["Echo: ", *[word + " " for word in text.split()]])
+
+    async def _paced(self, chunks: list[bytes], reply: Reply) -> AsyncIterator[bytes]:
+        try:
+            for index, chunk in enumerate(chunks):
+                if reply.break_after is not None and index >= reply.break_after:
+                    raise ConnectionAbortedError("scripted break")  # uvicorn drops the connection
+                if reply.delay and index:
+                    await asyncio.sleep(reply.delay)
+                yield chunk
+                self.last_chunk_at = time.time()
+        except asyncio.CancelledError:
+            self.disconnects.append(time.time())
+            raise
+
+    async def _openai(self, request: Request) -> Response:
+        body, reply = await self._next(request)
+        if reply.status != 200:
+            return JSONResponse(reply.error or {"error": {"message": "scripted failure"}}, status_code=reply.status)
+        completion = f"chatcmpl-mock-{len(self.requests)}"
+
+        def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+            payload = {
+                "id": completion,
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": body.get("model", "mock"),
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            }
+            return b"data: " + json.dumps(payload).encode() + b"\n\n"
+
+        chunks = [chunk({"role": "assistant", "content": ""})]
+        chunks += [chunk({"content": token}) for token in reply.tokens]
+        for index, call in enumerate(reply.tool_calls):
+            start = {
+                "index": index,
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": ""},
+            }
+            chunks.append(chunk({"tool_calls": [start]}))
+            chunks += [chunk({"tool_calls": [{"index": index, "function": {"arguments": f}}]}) for f in call.fragments]
+        chunks.append(chunk({}, "tool_calls" if reply.tool_calls else "stop"))
+        chunks.append(b"data: [DONE]\n\n")
+        return StreamingResponse(self._paced(chunks, reply), media_type="text/event-stream")
+
+    async def _anthropic(self, request: Request) -> Response:
+        _, reply = await self._next(request)
+        if reply.status != 200:
+            failure = {"type": "api_error", "message": "scripted failure"}
+            return JSONResponse(reply.error or {"type": "error", "error": failure}, status_code=reply.status)
+        message_id = f"msg_mock_{len(self.requests)}"
+
+        def event(kind: str, data: dict[str, Any]) -> bytes:
+            return f"event: {kind}\ndata: {json.dumps({'type': kind, **data})}\n\n".encode()
+
+        usage = {"input_tokens": 1, "output_tokens": 1}
+        message = {"id": message_id, "type": "message", "role": "assistant", "content": [], "model": "mock"}
+        chunks = [event("message_start", {"message": {**message, "stop_reason": None, "usage": usage}})]
+        block = 0
+        if reply.tokens:
+            chunks.append(event("content_block_start", {"index": block, "content_block": {"type": "text", "text": ""}}))
+            chunks += [
+                event("content_block_delta", {"index": block, "delta": {"type": "text_delta", "text": t}})
+                for t in reply.tokens
+            ]
+            chunks.append(event("content_block_stop", {"index": block}))
+            block += 1
+        for call in reply.tool_calls:
+            start = {"type": "tool_use", "id": call.id, "name": call.name, "input": {}}
+            chunks.append(event("content_block_start", {"index": block, "content_block": start}))
+            chunks += [
+                event("content_block_delta", {"index": block, "delta": {"type": "input_json_delta", "partial_json": f}})
+                for f in call.fragments
+            ]
+            chunks.append(event("content_block_stop", {"index": block}))
+            block += 1
+        stop = "tool_use" if reply.tool_calls else "end_turn"
+        chunks.append(event("message_delta", {"delta": {"stop_reason": stop}, "usage": {"output_tokens": 1}}))
+        chunks.append(event("message_stop", {}))
+        return StreamingResponse(self._paced(chunks, reply), media_type="text/event-stream")
