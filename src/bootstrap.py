@@ -23,6 +23,8 @@ from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
 from adapters.outbound.agents import ConfiguredAgents
+from adapters.outbound.llm.anthropic_chat import AnthropicChatModel
+from adapters.outbound.llm.anthropic_chat import open_client as open_anthropic_client
 from adapters.outbound.llm.openai_chat import OpenAIChatModel
 from adapters.outbound.llm.openai_chat import open_client as open_openai_client
 from adapters.outbound.state.memory import InMemoryThreadStore
@@ -55,6 +57,15 @@ async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
             max_retries=settings.llm_max_retries,
         ) as client:
             yield OpenAIChatModel(client, settings.llm_model, settings.llm_max_input_tokens)
+    elif settings.llm_provider == "anthropic":
+        assert settings.llm_model is not None
+        async with open_anthropic_client(
+            api_key=settings.llm_key() or "",
+            base_url=settings.llm_base_url,
+            timeout_seconds=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+        ) as anthropic_client:
+            yield AnthropicChatModel(anthropic_client, settings.llm_model, settings.llm_max_input_tokens)
     else:
         yield None
 

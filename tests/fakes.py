@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from application.ports import AgentRunner, AgentRunRequest, Clock, IdGenerator
+from application.ports import AgentRunner, AgentRunRequest, ChatModel, Clock, IdGenerator
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent, RunFinished
+from domain.tools import ChatRequest
 
 
 class FixedClock(Clock):
@@ -45,3 +46,19 @@ class StaticAgents(AgentRunner):
     async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
         self.runs.append(request)
         yield RunFinished(request.thread_id, request.run_id)
+
+
+class ScriptedChatModel(ChatModel):
+    """Answers each request with the next scripted list of events (an exception in the list is raised
+    at that point); records every request it was asked."""
+
+    def __init__(self, *scripts: list[RunEvent | Exception]) -> None:
+        self._scripts = list(scripts)
+        self.requests: list[ChatRequest] = []
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        self.requests.append(request)
+        for item in self._scripts.pop(0):
+            if isinstance(item, Exception):
+                raise item
+            yield item

@@ -241,3 +241,50 @@ def test_no_chat_model_configured_is_a_configuration_error(serve: ServeFactory) 
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "CONFIGURATION_ERROR"
     assert "AGUI_LLM_PROVIDER" in body["errors"][0]["message"]
+
+
+def test_a_turn_with_text_and_a_tool_call_through_the_anthropic_adapter(serve: ServeFactory, mock_llm: MockLLM) -> None:
+    server = serve(llm_config(mock_llm, provider="anthropic"))
+    mock_llm.script(
+        Reply(tokens=["Setting ", "it."], tool_calls=[ToolCall("toolu_1", "setColor", ['{"color":', ' "red"}'])]),
+        Reply(tokens=["Done."]),
+    )
+    question = text("u1", "Make it red")
+
+    first = response_of(generate(server.url, chat_data("thread-11", [question], [SET_COLOR])))
+    said, call = first["messages"]
+    assert (said["__typename"], "".join(said["content"]), said["status"]["code"]) == (
+        "TextMessageOutput",
+        "Setting it.",
+        "Success",
+    )
+    assert (call["id"], call["name"], "".join(call["arguments"]), call["parentMessageId"]) == (
+        "toolu_1",
+        "setColor",
+        '{"color": "red"}',
+        said["id"],
+    )
+    assert first["status"]["code"] == "Success"
+    sent = mock_llm.requests[0]
+    assert sent["system"] == "You are a helpful assistant."
+    assert sent["messages"] == [{"role": "user", "content": [{"type": "text", "text": "Make it red"}]}]
+    assert sent["tools"][0]["input_schema"]["required"] == ["color"]
+
+    follow_up = [
+        question,
+        text(said["id"], "Setting it.", "assistant"),
+        action("toolu_1", "setColor", '{"color":"red"}', said["id"]),
+        result("r1", "toolu_1", "setColor", "ok"),
+    ]
+    second = response_of(generate(server.url, chat_data("thread-11", follow_up, [SET_COLOR])))
+    assert "".join(second["messages"][0]["content"]) == "Done."
+    assert mock_llm.requests[1]["messages"][1:] == [
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "text", "text": "Setting it."},
+                {"type": "tool_use", "id": "toolu_1", "name": "setColor", "input": {"color": "red"}},
+            ],
+        },
+        {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]},
+    ]

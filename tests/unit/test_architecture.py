@@ -43,6 +43,7 @@ def test_the_core_imports_only_the_standard_library(layer: str) -> None:
     [
         ({}, "NoneType"),
         ({"llm_provider": "openai", "llm_model": "gpt-4o-mini", "llm_api_key": "sk-test"}, "OpenAIChatModel"),
+        ({"llm_provider": "anthropic", "llm_model": "claude-x", "llm_api_key": "sk-ant"}, "AnthropicChatModel"),
     ],
 )
 async def test_every_container_provider_resolves(llm: dict[str, str], model_type: str) -> None:

@@ -1,0 +1,128 @@
+from datetime import UTC, datetime
+
+import pytest
+
+from adapters.outbound.state.memory import InMemoryThreadStore
+from application.errors import ConfigurationError, UpstreamError
+from application.use_cases.generate_response import ChatTurn, GenerateResponse
+from domain.events import (
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
+    ToolCallStarted,
+)
+from domain.messages import ActionExecutionMessage, MessageStatus, Role, TextMessage
+from domain.tools import ModelParameters, ToolDefinition
+from tests.fakes import FixedClock, ScriptedChatModel, SequentialIds
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+QUESTION = TextMessage(id="u1", created_at=T0, role=Role.USER, content="Hi")
+
+
+def build(model: ScriptedChatModel | None) -> tuple[GenerateResponse, InMemoryThreadStore]:
+    store = InMemoryThreadStore(FixedClock())
+    return GenerateResponse(model, store, FixedClock(), SequentialIds("run")), store
+
+
+async def run_all(use_case: GenerateResponse, turn: ChatTurn) -> tuple[str, list[RunEvent]]:
+    run = await use_case(turn)
+    return run.thread_id, [event async for event in run.events]
+
+
+async def test_the_model_sees_the_requests_messages_and_the_answer_is_stored() -> None:
+    model = ScriptedChatModel(
+        [TextMessageStarted("a1"), TextMessageChunk("a1", "Hel"), TextMessageChunk("a1", "lo"), TextMessageEnded("a1")]
+    )
+    use_case, store = build(model)
+    tools = (ToolDefinition("setColor"),)
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", tools=tools, parameters=ModelParameters(temperature=0.0))
+
+    thread_id, events = await run_all(use_case, turn)
+
+    assert thread_id == "t1"
+    assert isinstance(events[0], RunStarted)
+    assert isinstance(events[-1], RunFinished)
+    [asked] = model.requests
+    assert (asked.messages, asked.tools, asked.parameters.temperature) == ((QUESTION,), tools, 0.0)
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    assert [(m.id, getattr(m, "content", None), m.status) for m in thread.messages] == [
+        ("u1", "Hi", MessageStatus.SUCCESS),
+        ("a1", "Hello", MessageStatus.SUCCESS),
+    ]
+
+
+async def test_stored_history_is_never_merged_into_the_model_input() -> None:
+    model = ScriptedChatModel([], [])
+    use_case, store = build(model)
+    await store.save_messages("t1", [TextMessage(id="old", created_at=T0, role=Role.USER, content="stored")])
+
+    await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+
+    assert [m.id for m in model.requests[0].messages] == ["u1"]
+
+
+async def test_a_new_thread_gets_an_id() -> None:
+    use_case, _ = build(ScriptedChatModel([]))
+    thread_id, _ = await run_all(use_case, ChatTurn(messages=(QUESTION,)))
+    assert thread_id == "run-1"
+
+
+async def test_tool_calls_are_stored_with_parsed_arguments() -> None:
+    model = ScriptedChatModel(
+        [
+            ToolCallStarted("c1", "setColor", "p1"),
+            ToolCallArgs("c1", '{"color":'),
+            ToolCallArgs("c1", '"red"}'),
+            ToolCallEnded("c1"),
+        ]
+    )
+    use_case, store = build(model)
+    await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    call = thread.messages[-1]
+    assert isinstance(call, ActionExecutionMessage)
+    assert (call.name, call.arguments, call.parent_message_id) == ("setColor", {"color": "red"}, "p1")
+
+
+async def test_a_model_failure_ends_the_run_and_keeps_the_cut_off_text_as_failed() -> None:
+    model = ScriptedChatModel(
+        [
+            TextMessageStarted("a1"),
+            TextMessageChunk("a1", "partial"),
+            UpstreamError("upstream answered HTTP 500", status=500),
+        ]
+    )
+    use_case, store = build(model)
+
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+
+    assert events[-1] == RunFailed("UPSTREAM_ERROR", "upstream answered HTTP 500")
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    cut = thread.messages[-1]
+    assert isinstance(cut, TextMessage)
+    assert (cut.content, cut.status) == ("partial", MessageStatus.FAILED)
+
+
+async def test_an_unexpected_model_error_is_a_failed_run_without_internals() -> None:
+    use_case, _ = build(ScriptedChatModel([RuntimeError("/secret/path/in/trace")]))
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    failed = events[-1]
+    assert isinstance(failed, RunFailed)
+    assert failed.code == "UNKNOWN"
+    assert "/secret/path" not in failed.message
+
+
+async def test_no_chat_model_is_a_configuration_error_before_the_run() -> None:
+    use_case, store = build(None)
+    with pytest.raises(ConfigurationError, match="AGUI_LLM_PROVIDER"):
+        await use_case(ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    assert await store.get_thread("t1") is None
