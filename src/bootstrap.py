@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
+import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from types import FrameType
 from typing import Any, TypeVar, cast
 
+import uvicorn
 from dependency_injector import containers, providers
 from fastapi import FastAPI
 from starlette.applications import Starlette
@@ -17,6 +21,7 @@ from starlette.middleware import Middleware
 from adapters.inbound.cli.commands import parse_command
 from adapters.inbound.graphql.context import UseCases
 from adapters.inbound.graphql.http import GraphQLEndpoint
+from adapters.inbound.graphql.run_view import ActiveRuns
 from adapters.inbound.graphql.schema import build_graphql_schema
 from adapters.inbound.http.cors import Cors
 from adapters.inbound.http.health import health_router
@@ -124,6 +129,13 @@ class _Runtime:
         self.settings = settings
         self.container = build_container(settings)
         self.use_cases: UseCases | None = None
+        self.runs = ActiveRuns()
+
+    async def stop_runs(self) -> None:
+        """End every streaming run with a failed status its client still receives."""
+        if len(self.runs):
+            logger.warning("shutting down: stopping %d run(s) still streaming", len(self.runs))
+        await self.runs.stop_all("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
@@ -154,7 +166,10 @@ class _Runtime:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The runtime as an ASGI app. Reads settings from the environment when none are given
     (`uvicorn --factory bootstrap:create_app`)."""
-    settings = settings or load_settings()
+    return _build(settings or load_settings())[0]
+
+
+def _build(settings: Settings) -> tuple[FastAPI, _Runtime]:
     runtime = _Runtime(settings)
     app = FastAPI(
         lifespan=runtime.lifespan,
@@ -167,10 +182,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
     )
-    endpoint = GraphQLEndpoint(build_graphql_schema(), runtime.current_use_cases, introspection=settings.introspection)
+    schema = build_graphql_schema()
+    endpoint = GraphQLEndpoint(schema, runtime.current_use_cases, runtime.runs, introspection=settings.introspection)
     app.router.add_route(settings.path, endpoint.handle, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(health_router(settings.path, runtime.probe))
-    return app
+    return app, runtime
 
 
 def mount(host: Starlette, path: str | None = None, settings: Settings | None = None) -> FastAPI:
@@ -187,8 +203,6 @@ def mount(host: Starlette, path: str | None = None, settings: Settings | None = 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """`agui-runtime serve [--config FILE] [--host H] [--port P]`."""
-    import uvicorn
-
     command = parse_command(argv)
     try:
         settings = load_settings(config_file=command.config, overrides=command.overrides())
@@ -197,14 +211,46 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"agui-runtime: {line}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    uvicorn.run(
-        create_app(settings),
+    app, runtime = _build(settings)
+    config = uvicorn.Config(
+        app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
-        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        # Runs still streaming after the grace period are stopped by the runtime itself (a clean failed
+        # status); uvicorn's own deadline comes later and only catches what is left.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds + 5,
     )
+    _GracefulServer(config, runtime, settings.shutdown_grace_seconds).run()
     return 0
+
+
+class _GracefulServer(uvicorn.Server):
+    """On SIGTERM or SIGINT: stop accepting (uvicorn), let runs finish for `grace` seconds, then stop the
+    ones still streaming so each client gets a final status."""
+
+    def __init__(self, config: uvicorn.Config, runtime: _Runtime, grace: int) -> None:
+        super().__init__(config)
+        self._runtime = runtime
+        self._grace = grace
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._stop_task: asyncio.Task[None] | None = None
+
+    async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().serve(sockets)
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        super().handle_exit(sig, frame)
+        if self._loop is not None and not self._stopping:
+            self._stopping = True
+            loop = self._loop
+            loop.call_soon_threadsafe(loop.call_later, self._grace, self._stop_runs)
+
+    def _stop_runs(self) -> None:
+        assert self._loop is not None
+        self._stop_task = self._loop.create_task(self._runtime.stop_runs())
 
 
 if __name__ == "__main__":

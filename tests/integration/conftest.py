@@ -130,6 +130,15 @@ def llm_config(mock: MockLLM, provider: str = "openai") -> str:
     )
 
 
+def start_node_client(url: str, command: str, args: str = "{}") -> subprocess.Popen[str]:
+    """Start the real CopilotKit client (driver.cjs) in the background; read its JSON from stdout."""
+    node = shutil.which("node")
+    if node is None or not (CLIENT_DIR / "node_modules" / "@copilotkit" / "runtime-client-gql").is_dir():
+        pytest.fail("the real client is not installed: run `make check` (it runs `npm ci` in tests/integration/client)")
+    command_line = [node, str(CLIENT_DIR / "driver.cjs"), url, command, args]
+    return subprocess.Popen(command_line, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def node_client(url: str, command: str, args: str = "{}") -> dict[str, object]:
     """Run the real CopilotKit client (driver.cjs) once and return what it printed."""
     node = shutil.which("node")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from adapters.inbound.graphql.run_view import ActiveRuns
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
@@ -21,6 +22,7 @@ class UseCases:
 @dataclass(slots=True)
 class GraphQLContext:
     use_cases: UseCases
+    runs: ActiveRuns
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:

@@ -48,6 +48,7 @@ from adapters.inbound.graphql.negotiation import (
     single_result_format,
     wants_graphql_response,
 )
+from adapters.inbound.graphql.run_view import ActiveRuns
 
 logger = logging.getLogger("agui_runtime.graphql")
 
@@ -117,8 +118,16 @@ class _DocumentCache:
 class GraphQLEndpoint:
     """The app factory routes GET and POST on the runtime path to `handle`."""
 
-    def __init__(self, schema: GraphQLSchema, use_cases: Callable[[], UseCases | None], *, introspection: bool) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        use_cases: Callable[[], UseCases | None],
+        runs: ActiveRuns,
+        *,
+        introspection: bool,
+    ) -> None:
         self._schema = schema
+        self._runs = runs
         self._use_cases = use_cases
         self._documents = _DocumentCache(schema, introspection)
 
@@ -186,7 +195,7 @@ class GraphQLEndpoint:
         if not incremental and single_result_format(accept) is None:
             return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
 
-        context = GraphQLContext(use_cases=use_cases)
+        context = GraphQLContext(use_cases=use_cases, runs=self._runs)
         try:
             result = experimental_execute_incrementally(
                 self._schema,

@@ -49,6 +49,7 @@ class RunView:
         self.progress = ResponseProgress()
         self._open: dict[str, tuple[MessageProgress[MessageStatusValue], str]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._stopped: tuple[str, str] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._consume())
@@ -63,6 +64,11 @@ class RunView:
         if aclose is not None:
             await aclose()
 
+    async def stop(self, code: str, message: str) -> None:
+        """End the run now with a failed status the client still receives (server shutdown)."""
+        self._stopped = (code, message)
+        await self.close()
+
     async def _consume(self) -> None:
         try:
             async for event in self._events:
@@ -72,7 +78,7 @@ class RunView:
             self._fail("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
         finally:
             if self.progress.status is None:
-                self._fail("UNKNOWN", ENDED_WITHOUT_FINISH)
+                self._fail(*(self._stopped or ("UNKNOWN", ENDED_WITHOUT_FINISH)))
 
     def _apply(self, event: RunEvent) -> None:
         match event:
@@ -144,3 +150,22 @@ class RunView:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+class ActiveRuns:
+    """The runs being streamed now, so a shutdown can end them with a status instead of a cut connection."""
+
+    def __init__(self) -> None:
+        self._views: set[RunView] = set()
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def track(self, view: RunView) -> None:
+        self._views.add(view)
+
+    def forget(self, view: RunView) -> None:
+        self._views.discard(view)
+
+    async def stop_all(self, code: str, message: str) -> None:
+        await asyncio.gather(*(view.stop(code, message) for view in list(self._views)))

@@ -50,7 +50,13 @@ class Mutation:
     ) -> CopilotResponse:
         run = await info.context.use_cases.generate_response(chat_turn(data))
         view = RunView(run.events)
-        info.context.on_close(view.close)
+        info.context.runs.track(view)
+
+        async def close() -> None:
+            info.context.runs.forget(view)
+            await view.close()
+
+        info.context.on_close(close)
         view.start()
         return CopilotResponse(thread_id=run.thread_id, progress=view.progress)
 
