@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 CLIENT := tests/integration/client
 CLIENT_INSTALLED := $(CLIENT)/node_modules/.package-lock.json
 
-.PHONY: serve check lint typecheck imports test lock clean
+.PHONY: serve check lint typecheck imports test bench lock clean
 
 serve: $(INSTALLED)
 	$(BIN)/agui-runtime serve
@@ -15,8 +15,8 @@ serve: $(INSTALLED)
 check: lint typecheck imports test
 
 lint: $(INSTALLED)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 
 typecheck: $(INSTALLED)
 	$(BIN)/mypy
@@ -34,6 +34,10 @@ $(INSTALLED): pyproject.toml requirements.lock
 
 $(CLIENT_INSTALLED): $(CLIENT)/package.json $(CLIENT)/package-lock.json
 	npm ci --prefix $(CLIENT) --no-audit --no-fund
+
+# N tokens from a fast mock LLM through a real server; prints tokens/s, time to first token, CPU per token.
+bench: $(INSTALLED)
+	$(BIN)/python -m bench.chat_stream --tokens 2000 --runs 3
 
 # Re-resolve the pinned versions after changing the ranges in pyproject.toml.
 lock: $(INSTALLED)

@@ -73,6 +73,9 @@ class RunView:
         try:
             async for event in self._events:
                 self._apply(event)
+                # Let the readers send what just arrived: when upstream tokens are already buffered this
+                # loop would otherwise run ahead and hold back the first payloads until it caught up.
+                await asyncio.sleep(0)
         except Exception:
             logger.exception("run event stream failed")
             self._fail("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
