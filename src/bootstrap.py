@@ -28,10 +28,8 @@ from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
 from adapters.outbound.agents import ConfiguredAgents
-from adapters.outbound.llm.anthropic_chat import AnthropicChatModel
-from adapters.outbound.llm.anthropic_chat import open_client as open_anthropic_client
-from adapters.outbound.llm.openai_chat import OpenAIChatModel
-from adapters.outbound.llm.openai_chat import open_client as open_openai_client
+from adapters.outbound.llm.anthropic_chat import open_model as open_anthropic_model
+from adapters.outbound.llm.openai_chat import open_model as open_openai_model
 from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.system import SystemClock, UuidIdGenerator
 from adapters.settings import Settings, SettingsError, load_settings
@@ -51,28 +49,25 @@ def _configured_agents(agents: Sequence[dict[str, Any]]) -> list[tuple[AgentDesc
     return [(AgentDescriptor(agent["name"], agent["description"]), agent["kind"]) for agent in agents]
 
 
+_CHAT_MODELS = {"openai": open_openai_model, "anthropic": open_anthropic_model}
+
+
 async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
     """The configured chat model for the container's lifetime; its SDK client closes with the app."""
-    if settings.llm_provider == "openai":
-        assert settings.llm_model is not None
-        async with open_openai_client(
-            api_key=settings.llm_key() or "",
-            base_url=settings.llm_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        ) as client:
-            yield OpenAIChatModel(client, settings.llm_model, settings.llm_max_input_tokens)
-    elif settings.llm_provider == "anthropic":
-        assert settings.llm_model is not None
-        async with open_anthropic_client(
-            api_key=settings.llm_key() or "",
-            base_url=settings.llm_base_url,
-            timeout_seconds=settings.llm_timeout_seconds,
-            max_retries=settings.llm_max_retries,
-        ) as anthropic_client:
-            yield AnthropicChatModel(anthropic_client, settings.llm_model, settings.llm_max_input_tokens)
-    else:
+    opener = _CHAT_MODELS.get(settings.llm_provider or "")
+    if opener is None:
         yield None
+        return
+    assert settings.llm_model is not None  # the settings require a model with a provider
+    async with opener(
+        api_key=settings.llm_key() or "",
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        timeout_seconds=settings.llm_timeout_seconds,
+        max_retries=settings.llm_max_retries,
+        max_input_tokens=settings.llm_max_input_tokens,
+    ) as model:
+        yield model
 
 
 def _store_kind(url: str) -> str:

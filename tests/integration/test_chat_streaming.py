@@ -288,3 +288,30 @@ def test_a_turn_with_text_and_a_tool_call_through_the_anthropic_adapter(serve: S
         },
         {"role": "user", "content": [{"type": "tool_result", "tool_use_id": "toolu_1", "content": "ok"}]},
     ]
+
+
+def test_disabled_and_remote_actions_are_not_offered_and_the_turn_is_stored(
+    serve: ServeFactory, mock_llm: MockLLM
+) -> None:
+    config = llm_config(mock_llm) + '[[agents]]\nname = "helper"\nkind = "python"\nimport = "agents:helper"\n'
+    server = serve(config)
+    mock_llm.script(Reply(tokens=["Stored", " answer"]))
+    actions = [
+        SET_COLOR,
+        frontend_action("hidden", "{}", available="disabled"),
+        frontend_action("forAgents", "{}", available="remote"),
+    ]
+
+    answer = response_of(generate(server.url, chat_data("thread-12", [text("u1", "Remember me")], actions)))
+
+    assert [tool["function"]["name"] for tool in mock_llm.requests[0]["tools"]] == ["setColor"]
+    loaded = node_client(server.url, "loadAgentState", '{"threadId": "thread-12", "agentName": "helper"}')
+    state = loaded["data"]
+    assert isinstance(state, dict)
+    assert state["loadAgentState"]["threadExists"] is True
+    stored = json.loads(state["loadAgentState"]["messages"])
+    assert [(m["id"], m.get("role"), m.get("content")) for m in stored] == [
+        ("sys-1", "system", "You are a helpful assistant."),
+        ("u1", "user", "Remember me"),
+        (answer["messages"][0]["id"], "assistant", "Stored answer"),
+    ]

@@ -6,7 +6,7 @@ from the start of a buffer instead of taking from a shared queue; one broadcast 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -29,6 +29,19 @@ class Broadcast:
         return self._event
 
 
+async def _replay(items: list[T], broadcast: Broadcast, done: Callable[[], bool]) -> AsyncIterator[T]:
+    """Every item from the first, then each new one as it comes, until `done()` and nothing is left."""
+    index = 0
+    while True:
+        waiter = broadcast.waiter()
+        while index < len(items):
+            yield items[index]
+            index += 1
+        if done():
+            return
+        await waiter.wait()
+
+
 class MessageProgress(Generic[S]):
     """The streamed parts of one message (text deltas or argument fragments) and its final status."""
 
@@ -47,15 +60,8 @@ class MessageProgress(Generic[S]):
             self._broadcast.notify()
 
     async def stream(self) -> AsyncIterator[str]:
-        index = 0
-        while True:
-            waiter = self._broadcast.waiter()
-            while index < len(self.parts):
-                yield self.parts[index]
-                index += 1
-            if self.status is not None:
-                return
-            await waiter.wait()
+        async for part in _replay(self.parts, self._broadcast, lambda: self.status is not None):
+            yield part
 
     async def finished(self) -> S:
         while self.status is None:
@@ -86,25 +92,14 @@ class RunProgress(Generic[M, E, S]):
             self.broadcast.notify()
 
     async def stream_messages(self) -> AsyncIterator[M]:
-        async for message in self._replay(self.messages):
+        async for message in _replay(self.messages, self.broadcast, lambda: self.status is not None):
             yield message
 
     async def stream_meta_events(self) -> AsyncIterator[E]:
-        async for event in self._replay(self.meta_events):
+        async for event in _replay(self.meta_events, self.broadcast, lambda: self.status is not None):
             yield event
 
     async def finished(self) -> S:
         while self.status is None:
             await self.broadcast.waiter().wait()
         return self.status
-
-    async def _replay(self, items: list[T]) -> AsyncIterator[T]:
-        index = 0
-        while True:
-            waiter = self.broadcast.waiter()
-            while index < len(items):
-                yield items[index]
-                index += 1
-            if self.status is not None:
-                return
-            await waiter.wait()

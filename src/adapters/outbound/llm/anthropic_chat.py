@@ -11,6 +11,8 @@ from anthropic import AsyncAnthropic
 
 from adapters.outbound.llm.errors import connection_error, status_error
 from adapters.outbound.llm.history import ToolRound, Turn, prepare
+from adapters.outbound.llm.streaming import relay
+from application.errors import UpstreamError
 from application.ports import ChatModel
 from domain.events import (
     RunEvent,
@@ -30,12 +32,13 @@ _TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "any": {"
 
 
 @asynccontextmanager
-async def open_client(
-    *, api_key: str, base_url: str | None, timeout_seconds: float, max_retries: int
-) -> AsyncIterator[AsyncAnthropic]:
+async def open_model(
+    *, api_key: str, base_url: str | None, model: str, timeout_seconds: float, max_retries: int, max_input_tokens: int
+) -> AsyncIterator[AnthropicChatModel]:
+    """The model and its SDK client for the container's lifetime; the client closes with the app."""
     client = AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries)
     try:
-        yield client
+        yield AnthropicChatModel(client, model, max_input_tokens)
     finally:
         await client.close()
 
@@ -48,18 +51,16 @@ class AnthropicChatModel(ChatModel):
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         params = self.request_body(request)
-        try:
-            stream = await self._client.messages.create(**params)
-            try:
-                async for event in _events(stream):
-                    yield event
-            finally:
-                await stream.close()
-        except anthropic.APIStatusError as error:
-            raise status_error(VENDOR, error.status_code, error.body, error.message, self._client.api_key) from None
-        except anthropic.APIConnectionError as error:
+        async for event in relay(lambda: self._client.messages.create(**params), _events, self._translate):
+            yield event
+
+    def _translate(self, error: Exception) -> UpstreamError | None:
+        if isinstance(error, anthropic.APIStatusError):
+            return status_error(VENDOR, error.status_code, error.body, error.message, self._client.api_key)
+        if isinstance(error, anthropic.APIConnectionError):
             timed_out = isinstance(error, anthropic.APITimeoutError)
-            raise connection_error(VENDOR, str(self._client.base_url), timed_out) from None
+            return connection_error(VENDOR, str(self._client.base_url), timed_out)
+        return None
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         turns = prepare(request.messages, request.tools, self._max_input_tokens)

@@ -13,6 +13,8 @@ from openai import AsyncOpenAI
 
 from adapters.outbound.llm.errors import connection_error, status_error
 from adapters.outbound.llm.history import ToolRound, Turn, prepare
+from adapters.outbound.llm.streaming import relay
+from application.errors import UpstreamError
 from application.ports import ChatModel
 from domain.events import (
     RunEvent,
@@ -30,13 +32,13 @@ VENDOR = "The OpenAI-compatible API"
 
 
 @asynccontextmanager
-async def open_client(
-    *, api_key: str, base_url: str | None, timeout_seconds: float, max_retries: int
-) -> AsyncIterator[AsyncOpenAI]:
-    """The SDK client for the container's lifetime (closed with it, so no connection outlives the app)."""
+async def open_model(
+    *, api_key: str, base_url: str | None, model: str, timeout_seconds: float, max_retries: int, max_input_tokens: int
+) -> AsyncIterator[OpenAIChatModel]:
+    """The model and its SDK client for the container's lifetime; the client closes with the app."""
     client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries)
     try:
-        yield client
+        yield OpenAIChatModel(client, model, max_input_tokens)
     finally:
         await client.close()
 
@@ -49,18 +51,16 @@ class OpenAIChatModel(ChatModel):
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         params = self.request_body(request)
-        try:
-            stream = await self._client.chat.completions.create(**params)
-            try:
-                async for event in _events(stream):
-                    yield event
-            finally:
-                await stream.close()  # on abort too: the upstream connection closes now
-        except openai.APIStatusError as error:
-            raise status_error(VENDOR, error.status_code, error.body, error.message, self._client.api_key) from None
-        except openai.APIConnectionError as error:
+        async for event in relay(lambda: self._client.chat.completions.create(**params), _events, self._translate):
+            yield event
+
+    def _translate(self, error: Exception) -> UpstreamError | None:
+        if isinstance(error, openai.APIStatusError):
+            return status_error(VENDOR, error.status_code, error.body, error.message, self._client.api_key)
+        if isinstance(error, openai.APIConnectionError):
             timed_out = isinstance(error, openai.APITimeoutError)
-            raise connection_error(VENDOR, str(self._client.base_url), timed_out) from None
+            return connection_error(VENDOR, str(self._client.base_url), timed_out)
+        return None
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         """The chat-completions request for `request` (kept public: it is the adapter's wire contract)."""
