@@ -27,6 +27,7 @@ from adapters.inbound.http.cors import Cors
 from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
+from adapters.outbound.actions import BackendAction, PythonActionRegistry, load_action
 from adapters.outbound.agents import ConfiguredAgents
 from adapters.outbound.llm.anthropic_chat import open_model as open_anthropic_model
 from adapters.outbound.llm.openai_chat import open_model as open_openai_model
@@ -87,16 +88,28 @@ class Container(containers.DeclarativeContainer):
     agents = providers.Singleton(ConfiguredAgents, agents=providers.Callable(_configured_agents, config.agents))
 
     chat_model = providers.Resource(_chat_model, settings=settings)
+    backend_actions = providers.Dependency(instance_of=list, default=[])
+    actions = providers.Singleton(
+        PythonActionRegistry, actions=backend_actions, timeout_seconds=config.action_timeout_seconds
+    )
 
     list_agents = providers.Factory(ListAgents, agents=agents)
     generate_response = providers.Factory(
-        GenerateResponse, chat_model=chat_model, store=thread_store, clock=clock, ids=ids
+        GenerateResponse, chat_model=chat_model, store=thread_store, clock=clock, ids=ids, actions=actions
     )
     load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store)
 
 
-def build_container(settings: Settings) -> Container:
-    container = Container(settings=settings)
+def build_container(settings: Settings, actions: Sequence[BackendAction] = ()) -> Container:
+    """The container for `settings`, with the backend actions given in code and those the settings
+    name; raises SettingsError when a configured action cannot be loaded."""
+    try:
+        configured = [load_action(a.name, a.handler, a.description, a.parameters) for a in settings.actions]
+        every = [*actions, *configured]
+        PythonActionRegistry(every, settings.action_timeout_seconds)  # checks every schema now, not at first use
+    except ValueError as exc:
+        raise SettingsError(f"invalid setting actions: {exc}") from None
+    container = Container(settings=settings, backend_actions=every)
     container.config.from_dict(
         {**settings.model_dump(mode="python"), "store_kind": _store_kind(settings.state_store_url)}
     )
@@ -120,9 +133,9 @@ class _Runtime:
     """The container plus what the lifespan resolves from it. Nothing is opened before the lifespan
     starts, and requests that arrive outside it get 503."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, actions: Sequence[BackendAction]) -> None:
         self.settings = settings
-        self.container = build_container(settings)
+        self.container = build_container(settings, actions)
         self.use_cases: UseCases | None = None
         self.runs = ActiveRuns()
 
@@ -158,14 +171,15 @@ class _Runtime:
         await self.container.thread_store().ping()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The runtime as an ASGI app. Reads settings from the environment when none are given
+def create_app(settings: Settings | None = None, actions: Sequence[BackendAction] = ()) -> FastAPI:
+    """The runtime as an ASGI app, with backend `actions` given in code (see `backend_action`) next to
+    those in the settings. Reads settings from the environment when none are given
     (`uvicorn --factory bootstrap:create_app`)."""
-    return _build(settings or load_settings())[0]
+    return _build(settings or load_settings(), actions)[0]
 
 
-def _build(settings: Settings) -> tuple[FastAPI, _Runtime]:
-    runtime = _Runtime(settings)
+def _build(settings: Settings, actions: Sequence[BackendAction] = ()) -> tuple[FastAPI, _Runtime]:
+    runtime = _Runtime(settings, actions)
     app = FastAPI(
         lifespan=runtime.lifespan,
         docs_url=None,
@@ -184,13 +198,15 @@ def _build(settings: Settings) -> tuple[FastAPI, _Runtime]:
     return app, runtime
 
 
-def mount(host: Starlette, path: str | None = None, settings: Settings | None = None) -> FastAPI:
+def mount(
+    host: Starlette, path: str | None = None, settings: Settings | None = None, actions: Sequence[BackendAction] = ()
+) -> FastAPI:
     """Serve the runtime inside `host` at `path` (default: the settings' path). The runtime's resources
     open and close with the host's lifespan, which Starlette would not do for a mounted app."""
     settings = settings or load_settings()
     if path is not None:
         settings = settings.model_copy(update={"path": check_path(path)})
-    runtime_app = create_app(settings)
+    runtime_app = create_app(settings, actions)
     host.router.routes.append(PrefixRoute(settings.path, runtime_app))
     host.router.lifespan_context = chain_lifespans(runtime_app.router.lifespan_context, host.router.lifespan_context)
     return runtime_app
@@ -201,12 +217,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     command = parse_command(argv)
     try:
         settings = load_settings(config_file=command.config, overrides=command.overrides())
+        app, runtime = _build(settings)
     except SettingsError as exc:
         for line in str(exc).splitlines():
             print(f"agui-runtime: {line}", file=sys.stderr)
         return 2
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
-    app, runtime = _build(settings)
     config = uvicorn.Config(
         app,
         host=settings.host,

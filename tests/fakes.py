@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from application.ports import AgentRunner, AgentRunRequest, ChatModel, Clock, IdGenerator
+from application.ports import ActionRegistry, AgentRunner, AgentRunRequest, ChatModel, Clock, IdGenerator
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent, RunFinished
-from domain.tools import ChatRequest
+from domain.json import JsonObject
+from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
 
 class FixedClock(Clock):
@@ -62,3 +63,18 @@ class ScriptedChatModel(ChatModel):
             if isinstance(item, Exception):
                 raise item
             yield item
+
+
+class FakeActions(ActionRegistry):
+    """Backend actions answering from a table of outcomes; records every call."""
+
+    def __init__(self, outcomes: dict[str, ActionOutcome] | None = None) -> None:
+        self._outcomes = outcomes or {}
+        self.calls: list[tuple[str, JsonObject]] = []
+
+    def definitions(self) -> list[ToolDefinition]:
+        return [ToolDefinition(name, f"{name} (backend)") for name in self._outcomes]
+
+    async def execute(self, name: str, arguments: JsonObject) -> ActionOutcome:
+        self.calls.append((name, arguments))
+        return self._outcomes[name]

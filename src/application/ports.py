@@ -13,7 +13,7 @@ from domain.events import RunEvent
 from domain.json import JsonObject
 from domain.messages import Message
 from domain.thread import Thread
-from domain.tools import ChatRequest, ToolDefinition
+from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
 
 class ThreadStore(Protocol):
@@ -73,15 +73,6 @@ class AgentRunner(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class ActionOutcome:
-    """What a backend action produced: its encoded result, or a stable error code and message."""
-
-    result: str = ""
-    error_code: str | None = None
-    error_message: str | None = None
-
-
 class ActionRegistry(Protocol):
     """Backend actions: tools the runtime executes itself."""
 
@@ -90,7 +81,8 @@ class ActionRegistry(Protocol):
         ...
 
     async def execute(self, name: str, arguments: JsonObject) -> ActionOutcome:
-        """Run the named action; failures come back as an outcome, never as an exception."""
+        """Run the named action with `arguments` (a JSON object); failures come back as an outcome with a
+        code (INVALID_ARGUMENTS, HANDLER_ERROR, HANDLER_TIMEOUT), never as an exception."""
         ...
 
 

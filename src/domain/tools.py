@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 from domain.errors import DomainError
@@ -43,3 +44,19 @@ class ChatRequest:
     messages: tuple[Message, ...]
     tools: tuple[ToolDefinition, ...] = ()
     parameters: ModelParameters = field(default_factory=ModelParameters)
+
+
+@dataclass(frozen=True, slots=True)
+class ActionOutcome:
+    """What a backend action produced: its result already encoded as text, or a stable error code and a
+    message. `as_result_text` is what the client and, on the next turn, the model read."""
+
+    result: str = ""
+    error_code: str | None = None
+    error_message: str | None = None
+
+    def as_result_text(self) -> str:
+        if self.error_code is None:
+            return self.result
+        error = {"error": {"code": self.error_code, "message": self.error_message or ""}, "result": self.result}
+        return json.dumps(error, ensure_ascii=False, separators=(",", ":"))

@@ -65,6 +65,7 @@ async def test_every_container_provider_resolves(llm: dict[str, str], model_type
         "thread_store",
         "agents",
         "chat_model",
+        "actions",
         "list_agents",
         "load_agent_state",
         "generate_response",

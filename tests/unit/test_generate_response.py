@@ -15,19 +15,22 @@ from domain.events import (
     TextMessageStarted,
     ToolCallArgs,
     ToolCallEnded,
+    ToolCallResult,
     ToolCallStarted,
 )
-from domain.messages import ActionExecutionMessage, MessageStatus, Role, TextMessage
-from domain.tools import ModelParameters, ToolDefinition
-from tests.fakes import FixedClock, ScriptedChatModel, SequentialIds
+from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
+from domain.tools import ActionOutcome, ModelParameters, ToolDefinition
+from tests.fakes import FakeActions, FixedClock, ScriptedChatModel, SequentialIds
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 QUESTION = TextMessage(id="u1", created_at=T0, role=Role.USER, content="Hi")
 
 
-def build(model: ScriptedChatModel | None) -> tuple[GenerateResponse, InMemoryThreadStore]:
+def build(
+    model: ScriptedChatModel | None, actions: FakeActions | None = None
+) -> tuple[GenerateResponse, InMemoryThreadStore]:
     store = InMemoryThreadStore(FixedClock())
-    return GenerateResponse(model, store, FixedClock(), SequentialIds("run")), store
+    return GenerateResponse(model, store, FixedClock(), SequentialIds("run"), actions or FakeActions()), store
 
 
 async def run_all(use_case: GenerateResponse, turn: ChatTurn) -> tuple[str, list[RunEvent]]:
@@ -126,3 +129,57 @@ async def test_no_chat_model_is_a_configuration_error_before_the_run() -> None:
     with pytest.raises(ConfigurationError, match="AGUI_LLM_PROVIDER"):
         await use_case(ChatTurn(messages=(QUESTION,), thread_id="t1"))
     assert await store.get_thread("t1") is None
+
+
+def backend_call(call_id: str, name: str, *fragments: str) -> list[RunEvent | Exception]:
+    return [ToolCallStarted(call_id, name, "p"), *(ToolCallArgs(call_id, f) for f in fragments), ToolCallEnded(call_id)]
+
+
+async def test_a_backend_call_is_executed_and_its_result_streamed_and_stored() -> None:
+    actions = FakeActions({"getWeather": ActionOutcome(result='{"temp":21}')})
+    model = ScriptedChatModel(backend_call("c1", "getWeather", '{"city":', '"Oslo"}'))
+    use_case, store = build(model, actions)
+
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+
+    assert actions.calls == [("getWeather", {"city": "Oslo"})]
+    assert ToolCallResult("result-c1", "c1", "getWeather", '{"temp":21}') in events
+    assert (
+        events.index(ToolCallResult("result-c1", "c1", "getWeather", '{"temp":21}'))
+        == events.index(ToolCallEnded("c1")) + 1
+    )
+    assert len(model.requests) == 1  # the model is not called again within the request
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    stored = thread.messages[-1]
+    assert isinstance(stored, ResultMessage)
+    assert (stored.id, stored.action_execution_id, stored.result) == ("result-c1", "c1", '{"temp":21}')
+
+
+async def test_frontend_calls_are_not_executed_and_backend_tools_win_a_name_clash() -> None:
+    actions = FakeActions({"shared": ActionOutcome(result="ok")})
+    model = ScriptedChatModel(backend_call("c1", "setColor", "{}"))
+    use_case, _ = build(model, actions)
+    frontend = (ToolDefinition("setColor"), ToolDefinition("shared", "frontend twin"))
+
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1", tools=frontend))
+
+    assert actions.calls == []
+    assert not any(isinstance(e, ToolCallResult) for e in events)
+    assert [(t.name, t.description) for t in model.requests[0].tools] == [
+        ("shared", "shared (backend)"),
+        ("setColor", ""),
+    ]
+
+
+async def test_unparsable_arguments_give_the_invalid_arguments_envelope() -> None:
+    actions = FakeActions({"getWeather": ActionOutcome(result="never")})
+    use_case, _ = build(ScriptedChatModel(backend_call("c1", "getWeather", '{"city": ')), actions)
+
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+
+    [result] = [e for e in events if isinstance(e, ToolCallResult)]
+    assert result.content == (
+        '{"error":{"code":"INVALID_ARGUMENTS","message":"Failed to parse action arguments"},"result":""}'
+    )
+    assert actions.calls == []

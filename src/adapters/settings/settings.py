@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=0, ge=0, le=10)
     llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
     shutdown_grace_seconds: int = Field(default=10, ge=0)
+    action_timeout_seconds: float = Field(default=30.0, gt=0)
     introspection: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     agents: list[AgentConfig] = []

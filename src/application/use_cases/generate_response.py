@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from application.errors import ApplicationError, ConfigurationError
-from application.ports import ChatModel, Clock, IdGenerator, ThreadStore
+from application.ports import ActionRegistry, ChatModel, Clock, IdGenerator, ThreadStore
 from domain.events import (
     RunEvent,
     RunFailed,
@@ -19,11 +19,12 @@ from domain.events import (
     TextMessageStarted,
     ToolCallArgs,
     ToolCallEnded,
+    ToolCallResult,
     ToolCallStarted,
 )
 from domain.json import parse_json_object
-from domain.messages import ActionExecutionMessage, Message, MessageStatus, Role, TextMessage
-from domain.tools import ChatRequest, ModelParameters, ToolDefinition
+from domain.messages import ActionExecutionMessage, Message, MessageStatus, ResultMessage, Role, TextMessage
+from domain.tools import ActionOutcome, ChatRequest, ModelParameters, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.chat")
 
@@ -69,6 +70,7 @@ class GenerateResponse:
     store: ThreadStore
     clock: Clock
     ids: IdGenerator
+    actions: ActionRegistry
 
     async def __call__(self, turn: ChatTurn) -> ChatRun:
         if self.chat_model is None:
@@ -77,17 +79,24 @@ class GenerateResponse:
             )
         thread_id = turn.thread_id or self.ids.new_id()
         run_id = self.ids.new_id()
-        request = ChatRequest(thread_id, run_id, turn.messages, turn.tools, turn.parameters)
-        return ChatRun(thread_id, run_id, self._run(self.chat_model, request, turn.principal))
+        backend = tuple(self.actions.definitions())
+        taken = {tool.name for tool in backend}
+        tools = backend + tuple(tool for tool in turn.tools if tool.name not in taken)
+        request = ChatRequest(thread_id, run_id, turn.messages, tools, turn.parameters)
+        return ChatRun(thread_id, run_id, self._run(self.chat_model, request, turn.principal, taken))
 
-    async def _run(self, model: ChatModel, request: ChatRequest, principal: str | None) -> AsyncIterator[RunEvent]:
+    async def _run(
+        self, model: ChatModel, request: ChatRequest, principal: str | None, backend: set[str]
+    ) -> AsyncIterator[RunEvent]:
         await self.store.save_messages(request.thread_id, request.messages, principal=principal)
         yield RunStarted(request.thread_id, request.run_id)
         open_messages: dict[str, _Open] = {}
         try:
             async for event in model.stream(request):
-                await self._track(request.thread_id, open_messages, event)
+                done = await self._track(request.thread_id, open_messages, event)
                 yield event
+                if done is not None and done.tool_name in backend:
+                    yield await self._execute(request.thread_id, done)
         except ApplicationError as error:
             await self._store_cut_off(request.thread_id, open_messages)
             yield RunFailed(error.code, error.message)
@@ -103,7 +112,28 @@ class GenerateResponse:
         await self._store_cut_off(request.thread_id, open_messages)
         yield RunFinished(request.thread_id, request.run_id)
 
-    async def _track(self, thread_id: str, open_messages: dict[str, _Open], event: RunEvent) -> None:
+    async def _execute(self, thread_id: str, call: _Open) -> ToolCallResult:
+        """Run a backend action the model called. Its result is streamed and stored, and reaches the model
+        on the client's next request (the model is not called again within this one)."""
+        assert call.tool_name is not None
+        text = "".join(call.parts)
+        arguments = parse_json_object(text) if text.strip() else {}
+        if arguments is None:
+            outcome = ActionOutcome(error_code="INVALID_ARGUMENTS", error_message="Failed to parse action arguments")
+        else:
+            outcome = await self.actions.execute(call.tool_name, arguments)
+        result = ResultMessage(
+            id=f"result-{call.message_id}",
+            created_at=self.clock.now(),
+            action_execution_id=call.message_id,
+            action_name=call.tool_name,
+            result=outcome.as_result_text(),
+        )
+        await self.store.save_messages(thread_id, [result])
+        return ToolCallResult(result.id, call.message_id, call.tool_name, result.result)
+
+    async def _track(self, thread_id: str, open_messages: dict[str, _Open], event: RunEvent) -> _Open | None:
+        """Follow the model's messages; store each one that ends, and return it."""
         match event:
             case TextMessageStarted(message_id=message_id, parent_message_id=parent):
                 open_messages[message_id] = _Open(message_id, parent)
@@ -116,8 +146,10 @@ class GenerateResponse:
                 done = open_messages.pop(key, None)
                 if done is not None:
                     await self.store.save_messages(thread_id, [self._message(done, MessageStatus.SUCCESS)])
+                return done
             case _:
                 pass
+        return None
 
     async def _store_cut_off(self, thread_id: str, open_messages: dict[str, _Open]) -> None:
         if open_messages:

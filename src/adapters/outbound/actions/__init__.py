@@ -1,0 +1,5 @@
+"""Backend actions: Python callables the runtime offers to the model and executes itself."""
+
+from adapters.outbound.actions.registry import BackendAction, PythonActionRegistry, backend_action, load_action
+
+__all__ = ["BackendAction", "PythonActionRegistry", "backend_action", "load_action"]
