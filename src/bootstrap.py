@@ -7,7 +7,7 @@ import inspect
 import logging
 import socket
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any, TypeVar, cast
@@ -27,22 +27,39 @@ from adapters.inbound.http.cors import Cors
 from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
-from adapters.outbound.actions import BackendAction, PythonActionRegistry, load_action
+from adapters.outbound.actions import BackendAction, PythonActionRegistry, backend_action, load_action
 from adapters.outbound.agents import ConfiguredAgents
+from adapters.outbound.guardrails import ModelGuardrails, open_cloud_guardrails
+from adapters.outbound.hooks import PythonHooks, load_hook
+from adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
 from adapters.outbound.llm.anthropic_chat import open_model as open_anthropic_model
 from adapters.outbound.llm.openai_chat import open_model as open_openai_model
 from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.system import SystemClock, UuidIdGenerator
 from adapters.settings import Settings, SettingsError, load_settings
 from adapters.settings.settings import check_path
-from application.errors import UpstreamUnavailable
-from application.ports import ChatModel
+from application.errors import RequestRejected, UpstreamUnavailable
+from application.ports import ChatModel, Guardrails
+from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
 from domain.agents import AgentDescriptor
 
+__all__ = [
+    "AfterRequest",
+    "BackendAction",
+    "BeforeRequest",
+    "RequestContext",
+    "RequestRejected",
+    "backend_action",
+    "create_app",
+    "main",
+    "mount",
+]
+
 logger = logging.getLogger("agui_runtime")
+_AFTER_HOOKS_DRAIN_SECONDS = 5.0
 T = TypeVar("T")
 
 
@@ -71,6 +88,24 @@ async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
         yield model
 
 
+async def _guardrails(settings: Settings, chat_model: ChatModel | None) -> AsyncIterator[Guardrails]:
+    """The configured guardrails adapter; the cloud one holds an HTTP client for the app's lifetime."""
+    if settings.guardrails == "cloud":
+        async with open_cloud_guardrails(settings.guardrails_cloud_url, settings.guardrails_timeout_seconds) as cloud:
+            yield cloud
+    else:
+        yield ModelGuardrails(chat_model)
+
+
+async def _hooks(before: BeforeHook | None, after: AfterHook | None) -> AsyncIterator[PythonHooks]:
+    """The request hooks; at shutdown, after-request hooks still running get a few seconds to finish."""
+    hooks = PythonHooks(before, after)
+    try:
+        yield hooks
+    finally:
+        await hooks.drain(_AFTER_HOOKS_DRAIN_SECONDS)
+
+
 def _store_kind(url: str) -> str:
     return url.split(":", 1)[0].split("+", 1)[0]
 
@@ -93,23 +128,58 @@ class Container(containers.DeclarativeContainer):
         PythonActionRegistry, actions=backend_actions, timeout_seconds=config.action_timeout_seconds
     )
 
-    list_agents = providers.Factory(ListAgents, agents=agents)
+    before_hook: providers.Object[BeforeHook | None] = providers.Object(None)
+    after_hook: providers.Object[AfterHook | None] = providers.Object(None)
+    hooks = providers.Resource(_hooks, before=before_hook, after=after_hook)
+    guardrails = providers.Resource(_guardrails, settings=settings, chat_model=chat_model)
+
+    list_agents = providers.Factory(ListAgents, agents=agents, hooks=hooks)
     generate_response = providers.Factory(
-        GenerateResponse, chat_model=chat_model, store=thread_store, clock=clock, ids=ids, actions=actions
+        GenerateResponse,
+        chat_model=chat_model,
+        store=thread_store,
+        clock=clock,
+        ids=ids,
+        actions=actions,
+        hooks=hooks,
+        guardrails=guardrails,
     )
-    load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store)
+    load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store, hooks=hooks)
 
 
-def build_container(settings: Settings, actions: Sequence[BackendAction] = ()) -> Container:
-    """The container for `settings`, with the backend actions given in code and those the settings
-    name; raises SettingsError when a configured action cannot be loaded."""
+def _hook(given: Callable[..., Any] | None, path: str | None, key: str) -> Callable[..., Any] | None:
+    if given is not None and path is not None:
+        raise SettingsError(f"invalid setting {key}: a hook is given both in code and in the settings; keep one")
+    if path is None:
+        return given
+    try:
+        return load_hook(path, key)
+    except ValueError as exc:
+        raise SettingsError(f"invalid setting {exc}") from None
+
+
+def build_container(
+    settings: Settings,
+    actions: Sequence[BackendAction] = (),
+    on_before_request: BeforeHook | None = None,
+    on_after_request: AfterHook | None = None,
+) -> Container:
+    """The container for `settings`, with the backend actions and hooks given in code and those the
+    settings name; raises SettingsError when a configured action or hook cannot be loaded."""
     try:
         configured = [load_action(a.name, a.handler, a.description, a.parameters) for a in settings.actions]
         every = [*actions, *configured]
         PythonActionRegistry(every, settings.action_timeout_seconds)  # checks every schema now, not at first use
     except ValueError as exc:
         raise SettingsError(f"invalid setting actions: {exc}") from None
-    container = Container(settings=settings, backend_actions=every)
+    before = _hook(on_before_request, settings.on_before_request, "on_before_request")
+    after = _hook(on_after_request, settings.on_after_request, "on_after_request")
+    container = Container(
+        settings=settings,
+        backend_actions=every,
+        before_hook=providers.Object(before),
+        after_hook=providers.Object(after),
+    )
     container.config.from_dict(
         {**settings.model_dump(mode="python"), "store_kind": _store_kind(settings.state_store_url)}
     )
@@ -133,9 +203,9 @@ class _Runtime:
     """The container plus what the lifespan resolves from it. Nothing is opened before the lifespan
     starts, and requests that arrive outside it get 503."""
 
-    def __init__(self, settings: Settings, actions: Sequence[BackendAction]) -> None:
+    def __init__(self, settings: Settings, actions: Sequence[BackendAction], hooks: _HookArgs) -> None:
         self.settings = settings
-        self.container = build_container(settings, actions)
+        self.container = build_container(settings, actions, *hooks)
         self.use_cases: UseCases | None = None
         self.runs = ActiveRuns()
 
@@ -171,15 +241,26 @@ class _Runtime:
         await self.container.thread_store().ping()
 
 
-def create_app(settings: Settings | None = None, actions: Sequence[BackendAction] = ()) -> FastAPI:
-    """The runtime as an ASGI app, with backend `actions` given in code (see `backend_action`) next to
-    those in the settings. Reads settings from the environment when none are given
-    (`uvicorn --factory bootstrap:create_app`)."""
-    return _build(settings or load_settings(), actions)[0]
+def create_app(
+    settings: Settings | None = None,
+    actions: Sequence[BackendAction] = (),
+    *,
+    on_before_request: BeforeHook | None = None,
+    on_after_request: AfterHook | None = None,
+) -> FastAPI:
+    """The runtime as an ASGI app, with backend `actions` and request hooks given in code (see
+    `backend_action`, `BeforeRequest`, `AfterRequest`) next to those in the settings. Reads settings
+    from the environment when none are given (`uvicorn --factory bootstrap:create_app`)."""
+    return _build(settings or load_settings(), actions, (on_before_request, on_after_request))[0]
 
 
-def _build(settings: Settings, actions: Sequence[BackendAction] = ()) -> tuple[FastAPI, _Runtime]:
-    runtime = _Runtime(settings, actions)
+_HookArgs = tuple[BeforeHook | None, AfterHook | None]
+
+
+def _build(
+    settings: Settings, actions: Sequence[BackendAction] = (), hooks: _HookArgs = (None, None)
+) -> tuple[FastAPI, _Runtime]:
+    runtime = _Runtime(settings, actions, hooks)
     app = FastAPI(
         lifespan=runtime.lifespan,
         docs_url=None,
@@ -192,21 +273,34 @@ def _build(settings: Settings, actions: Sequence[BackendAction] = ()) -> tuple[F
         ],
     )
     schema = build_graphql_schema()
-    endpoint = GraphQLEndpoint(schema, runtime.current_use_cases, runtime.runs, introspection=settings.introspection)
+    endpoint = GraphQLEndpoint(
+        schema,
+        runtime.current_use_cases,
+        runtime.runs,
+        introspection=settings.introspection,
+        forward_headers=HeaderAllowlist(settings.forward_headers),
+        properties=settings.properties,
+    )
     app.router.add_route(settings.path, endpoint.handle, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(health_router(settings.path, runtime.probe))
     return app, runtime
 
 
 def mount(
-    host: Starlette, path: str | None = None, settings: Settings | None = None, actions: Sequence[BackendAction] = ()
+    host: Starlette,
+    path: str | None = None,
+    settings: Settings | None = None,
+    actions: Sequence[BackendAction] = (),
+    *,
+    on_before_request: BeforeHook | None = None,
+    on_after_request: AfterHook | None = None,
 ) -> FastAPI:
     """Serve the runtime inside `host` at `path` (default: the settings' path). The runtime's resources
     open and close with the host's lifespan, which Starlette would not do for a mounted app."""
     settings = settings or load_settings()
     if path is not None:
         settings = settings.model_copy(update={"path": check_path(path)})
-    runtime_app = create_app(settings, actions)
+    runtime_app = create_app(settings, actions, on_before_request=on_before_request, on_after_request=on_after_request)
     host.router.routes.append(PrefixRoute(settings.path, runtime_app))
     host.router.lifespan_context = chain_lifespans(runtime_app.router.lifespan_context, host.router.lifespan_context)
     return runtime_app

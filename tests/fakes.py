@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from application.ports import ActionRegistry, AgentRunner, AgentRunRequest, ChatModel, Clock, IdGenerator
+from application.errors import RequestRejected
+from application.ports import (
+    ActionRegistry,
+    AgentRunner,
+    AgentRunRequest,
+    ChatModel,
+    Clock,
+    Guardrails,
+    IdGenerator,
+    RequestHooks,
+)
+from application.requests import AfterRequest, BeforeRequest, RequestContext
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent, RunFinished
+from domain.guardrails import GuardrailsCase, GuardrailsVerdict
 from domain.json import JsonObject
 from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
@@ -71,10 +83,47 @@ class FakeActions(ActionRegistry):
     def __init__(self, outcomes: dict[str, ActionOutcome] | None = None) -> None:
         self._outcomes = outcomes or {}
         self.calls: list[tuple[str, JsonObject]] = []
+        self.requests: list[RequestContext] = []
 
     def definitions(self) -> list[ToolDefinition]:
         return [ToolDefinition(name, f"{name} (backend)") for name in self._outcomes]
 
-    async def execute(self, name: str, arguments: JsonObject) -> ActionOutcome:
+    async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:
         self.calls.append((name, arguments))
+        self.requests.append(request)
         return self._outcomes[name]
+
+
+class FakeHooks(RequestHooks):
+    """Admits every request as `principal` (None: anonymous), or refuses each with `reject`; records
+    what both hooks were given."""
+
+    def __init__(self, principal: str | None = None, reject: RequestRejected | None = None) -> None:
+        self.principal = principal
+        self.reject = reject
+        self.before: list[BeforeRequest] = []
+        self.after: list[AfterRequest] = []
+
+    async def before_request(self, request: BeforeRequest) -> str | None:
+        self.before.append(request)
+        if self.reject is not None:
+            raise self.reject
+        return self.principal
+
+    def after_request(self, report: AfterRequest) -> None:
+        self.after.append(report)
+
+
+class FakeGuardrails(Guardrails):
+    """Gives `verdict` (or raises `error`); records every case it judged."""
+
+    def __init__(self, verdict: GuardrailsVerdict | None = None, error: Exception | None = None) -> None:
+        self.verdict = verdict or GuardrailsVerdict(allowed=True)
+        self.error = error
+        self.cases: list[GuardrailsCase] = []
+
+    async def check(self, case: GuardrailsCase, request: RequestContext) -> GuardrailsVerdict:
+        self.cases.append(case)
+        if self.error is not None:
+            raise self.error
+        return self.verdict

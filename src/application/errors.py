@@ -57,3 +57,24 @@ class UpstreamError(ApplicationError):
         self.status = status
         if code is not None:
             self.code = code
+
+
+class RequestRejected(ApplicationError):
+    """Raised by `on_before_request` to refuse a request. `code` is what the client receives
+    (`AUTHENTICATION_ERROR` by default; e.g. `QUOTA_EXCEEDED`), always shown as a banner."""
+
+    def __init__(self, message: str, *, code: str = "AUTHENTICATION_ERROR") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class AccessDenied(ApplicationError):
+    """The thread belongs to another principal."""
+
+    code = "ACCESS_DENIED"
+
+
+class GuardrailsUnavailable(ApplicationError):
+    """The guardrails check could not give a verdict; nothing is generated (fail closed)."""
+
+    code = "GUARDRAILS_ERROR"

@@ -7,9 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
+from application.requests import AfterRequest, BeforeRequest, RequestContext
 from domain.agent_state import AgentState, AgentStateKey
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent
+from domain.guardrails import GuardrailsCase, GuardrailsVerdict
 from domain.json import JsonObject
 from domain.messages import Message
 from domain.thread import Thread
@@ -24,7 +26,9 @@ class ThreadStore(Protocol):
         ...
 
     async def save_messages(self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None) -> None:
-        """Upsert `messages` by id into the thread, creating the thread when it is new."""
+        """Upsert `messages` by id into the thread, creating the thread owned by `principal` when it is
+        new; raise `AccessDenied`, writing nothing, when the thread is not accessible to `principal`
+        (`Thread.accessible_by`). Check and write are one atomic step."""
         ...
 
     async def load_state(self, key: AgentStateKey) -> AgentState | None:
@@ -59,6 +63,7 @@ class AgentRunRequest:
     tools: tuple[ToolDefinition, ...] = ()
     context: tuple[tuple[str, str], ...] = ()
     forwarded_props: JsonObject = field(default_factory=dict)
+    request: RequestContext = field(default_factory=RequestContext)
 
 
 class AgentRunner(Protocol):
@@ -80,9 +85,30 @@ class ActionRegistry(Protocol):
         """Every backend action as a tool."""
         ...
 
-    async def execute(self, name: str, arguments: JsonObject) -> ActionOutcome:
-        """Run the named action with `arguments` (a JSON object); failures come back as an outcome with a
+    async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:
+        """Run the named action with `arguments` (a JSON object) for `request`; failures come back as an outcome with a
         code (INVALID_ARGUMENTS, HANDLER_ERROR, HANDLER_TIMEOUT), never as an exception."""
+        ...
+
+
+class RequestHooks(Protocol):
+    """The user's request middleware."""
+
+    async def before_request(self, request: BeforeRequest) -> str | None:
+        """The principal the request is for (None: anonymous); raise `RequestRejected` to refuse it."""
+        ...
+
+    def after_request(self, report: AfterRequest) -> None:
+        """Hand over the report of an ended run and return at once: the hook runs in the background,
+        never delaying a response, and its failures are logged, never raised."""
+        ...
+
+
+class Guardrails(Protocol):
+    """Judges whether a user message may be answered, before the model is asked."""
+
+    async def check(self, case: GuardrailsCase, request: RequestContext) -> GuardrailsVerdict:
+        """The verdict; raise `GuardrailsUnavailable` when none can be given (the run then fails closed)."""
         ...
 
 

@@ -24,6 +24,11 @@ class Thread:
         if not self.id:
             raise DomainError("a thread needs a non-empty id")
 
+    def accessible_by(self, principal: str | None) -> bool:
+        """A thread created by a principal is that principal's alone; one created anonymously (no
+        principal, as when no `on_before_request` hook names one) is open to every request."""
+        return self.principal is None or self.principal == principal
+
     def upsert(self, incoming: Iterable[Message]) -> None:
         positions = {message.id: index for index, message in enumerate(self.messages)}
         for message in incoming:

@@ -44,6 +44,9 @@ class MockLLM:
     requests: list[dict[str, Any]] = field(default_factory=list)
     disconnects: list[float] = field(default_factory=list)
     last_chunk_at: float = 0.0
+    # CopilotKit Cloud's guardrails service: scripted verdicts (status, reason), and what it was sent
+    verdicts: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
+    guardrails_requests: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
     url: str = ""
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -56,6 +59,7 @@ class MockLLM:
             routes=[
                 Route("/v1/chat/completions", self._openai, methods=["POST"]),
                 Route("/v1/messages", self._anthropic, methods=["POST"]),
+                Route("/guardrails/validate", self._guardrails, methods=["POST"]),
             ]
         )
         self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
@@ -82,6 +86,15 @@ class MockLLM:
         last_user = next((m for m in reversed(body.get("messages", [])) if m.get("role") == "user"), None)
         text = last_user["content"] if last_user and isinstance(last_user.get("content"), str) else "hello"
         return body, Reply(tokens=["Echo: ", *[word + " " for word in text.split()]])
+
+    @property
+    def base_url(self) -> str:
+        return self.url.removesuffix("/v1")
+
+    async def _guardrails(self, request: Request) -> Response:
+        self.guardrails_requests.append((dict(request.headers), await request.json()))
+        status, body = self.verdicts.popleft()
+        return JSONResponse(body, status_code=status)
 
     async def _paced(self, chunks: list[bytes], reply: Reply) -> AsyncIterator[bytes]:
         try:

@@ -10,6 +10,7 @@ import pytest
 from pydantic import BaseModel
 
 from adapters.outbound.actions import PythonActionRegistry, backend_action, load_action
+from application.requests import RequestContext
 
 
 class Forecast(BaseModel):
@@ -21,6 +22,9 @@ class Forecast(BaseModel):
 def add(a: int, b: int = 1) -> int:
     """Adds two numbers."""
     return a + b
+
+
+NO_REQUEST = RequestContext()
 
 
 def registry(*handlers: Any, timeout: float = 1.0) -> PythonActionRegistry:
@@ -51,7 +55,7 @@ async def test_results_are_strings_as_they_are_and_json_otherwise(value: Any, en
     def give() -> Any:
         return value
 
-    outcome = await registry(give).execute("give", {})
+    outcome = await registry(give).execute("give", {}, NO_REQUEST)
     assert (outcome.result, outcome.error_code) == (encoded, None)
 
 
@@ -59,11 +63,11 @@ async def test_a_pydantic_result_is_its_json() -> None:
     async def forecast() -> Forecast:
         return Forecast(day="mon", high=20)
 
-    assert (await registry(forecast).execute("forecast", {})).result == '{"day":"mon","high":20}'
+    assert (await registry(forecast).execute("forecast", {}, NO_REQUEST)).result == '{"day":"mon","high":20}'
 
 
 async def test_arguments_are_validated_against_the_schema() -> None:
-    outcome = await PythonActionRegistry([add], 1).execute("add", {"a": "one"})
+    outcome = await PythonActionRegistry([add], 1).execute("add", {"a": "one"}, NO_REQUEST)
     assert outcome.error_code == "INVALID_ARGUMENTS"
     assert outcome.as_result_text().startswith('{"error":{"code":"INVALID_ARGUMENTS","message":"a: ')
 
@@ -72,7 +76,7 @@ async def test_a_raising_handler_gives_the_handler_error_envelope() -> None:
     def broken() -> None:
         raise ValueError("handler failed")
 
-    outcome = await registry(broken).execute("broken", {})
+    outcome = await registry(broken).execute("broken", {}, NO_REQUEST)
     assert outcome.as_result_text() == '{"error":{"code":"HANDLER_ERROR","message":"handler failed"},"result":""}'
 
 
@@ -87,7 +91,7 @@ async def test_sync_and_async_handlers_time_out() -> None:
 
     slow = registry(blocking, waiting, timeout=0.1)
     for name in ("blocking", "waiting"):
-        outcome = await slow.execute(name, {})
+        outcome = await slow.execute(name, {}, NO_REQUEST)
         assert outcome.error_code == "HANDLER_TIMEOUT"
         assert "0.1 s" in (outcome.error_message or "")
 
@@ -106,7 +110,7 @@ async def test_a_sync_handler_runs_in_a_thread_and_does_not_block_the_loop() -> 
             ticks += 1
 
     ticker = asyncio.create_task(tick())
-    outcome = await registry(blocking).execute("blocking", {})
+    outcome = await registry(blocking).execute("blocking", {}, NO_REQUEST)
     ticker.cancel()
     assert outcome.result == "done"
     assert ticks > 10
@@ -122,3 +126,19 @@ def test_configured_actions_are_imported_with_a_clear_error_when_missing() -> No
         load_action("x", "tests.integration.sample_actions:missing", "", None)
     with pytest.raises(ValueError, match="not a valid JSON Schema"):
         PythonActionRegistry([backend_action(add.handler, name="bad", parameters={"type": 7})], 1)
+
+
+async def test_a_handler_declaring_a_request_context_parameter_receives_it_and_the_model_does_not_see_it() -> None:
+    seen: list[RequestContext] = []
+
+    def whoami(greeting: str, request: RequestContext) -> str:
+        seen.append(request)
+        return f"{greeting} {request.principal} {request.properties['tenant']} {request.headers['x-trace']}"
+
+    action = backend_action(whoami)
+    assert action.parameters["properties"] == {"greeting": {"title": "Greeting", "type": "string"}}
+    assert action.parameters["required"] == ["greeting"]
+    context = RequestContext(properties={"tenant": "acme"}, headers={"x-trace": "t-1"}, principal="alice")
+    outcome = await PythonActionRegistry([action], 1).execute("whoami", {"greeting": "hi"}, context)
+    assert outcome.result == "hi alice acme t-1"
+    assert seen == [context]

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from adapters.settings import SettingsError, load_settings
+from bootstrap import build_container
+from tests.integration.conftest import make_settings
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +108,10 @@ def test_comma_separated_cors_origins(monkeypatch: pytest.MonkeyPatch) -> None:
         ('state_store_url = "redis://x"', "invalid setting state_store_url (AGUI_STATE_STORE_URL): only memory://"),
         ('cors_origins = ["*"]\ncors_allow_credentials = true', "cors_allow_credentials needs explicit cors_origins"),
         ("port = 1\n[x", "not valid TOML"),
+        ('forward_headers = ["cookie"]', "'cookie' may not be forwarded"),
+        ('forward_headers = ["bad header"]', "each forwarded header must be a header name"),
+        ('on_before_request = "no_colon"', "invalid setting on_before_request (AGUI_ON_BEFORE_REQUEST): String should"),
+        ('guardrails = "nemo"', "invalid setting guardrails (AGUI_GUARDRAILS): Input should be 'model' or 'cloud'"),
     ],
 )
 def test_a_bad_value_is_one_line_naming_the_key(tmp_path: Path, toml: str, expected: str) -> None:
@@ -113,6 +119,22 @@ def test_a_bad_value_is_one_line_naming_the_key(tmp_path: Path, toml: str, expec
         load_settings(config_file=write(tmp_path, toml))
     assert expected in str(caught.value)
     assert len(str(caught.value).splitlines()) == 1
+
+
+def test_forwarded_headers_from_the_environment_and_properties_as_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGUI_FORWARD_HEADERS", "Authorization, x-tenant-*")
+    monkeypatch.setenv("AGUI_PROPERTIES", '{"tenant": "acme"}')
+    settings = load_settings()
+    assert (settings.forward_headers, settings.properties) == (["authorization", "x-tenant-*"], {"tenant": "acme"})
+
+
+def test_hooks_that_cannot_be_loaded_or_are_given_twice_are_settings_errors() -> None:
+    missing = make_settings(on_before_request="tests.integration.sample_hooks:nothing")
+    with pytest.raises(SettingsError, match=r"on_before_request: module 'tests\.integration\.sample_hooks' has no"):
+        build_container(missing)
+    twice = make_settings(on_after_request="tests.integration.sample_hooks:audit")
+    with pytest.raises(SettingsError, match="given both in code and in the settings"):
+        build_container(twice, on_after_request=lambda report: None)
 
 
 def test_a_missing_config_file_is_named() -> None:

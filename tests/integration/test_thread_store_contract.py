@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import Conflict
+from application.errors import AccessDenied, Conflict
 from application.ports import ThreadStore
 from domain.agent_state import AgentStateKey
 from domain.messages import Role, TextMessage
@@ -32,7 +32,7 @@ async def test_unknown_thread_and_state_are_none(store: ThreadStore) -> None:
 
 async def test_messages_are_upserted_by_id_in_thread_order(store: ThreadStore) -> None:
     await store.save_messages("t1", [text("a", "1"), text("b", "2")], principal="alice")
-    await store.save_messages("t1", [text("b", "2 edited"), text("c", "3")])
+    await store.save_messages("t1", [text("b", "2 edited"), text("c", "3")], principal="alice")
     thread = await store.get_thread("t1")
     assert thread is not None
     assert thread.principal == "alice"
@@ -41,6 +41,25 @@ async def test_messages_are_upserted_by_id_in_thread_order(store: ThreadStore) -
         ("b", "2 edited"),
         ("c", "3"),
     ]
+
+
+async def test_a_thread_owned_by_a_principal_refuses_other_writers_and_writes_nothing(store: ThreadStore) -> None:
+    await store.save_messages("t1", [text("a", "mine")], principal="alice")
+    for intruder in ("bob", None):
+        with pytest.raises(AccessDenied):
+            await store.save_messages("t1", [text("a", "overwritten"), text("x", "added")], principal=intruder)
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    assert [(m.id, m.content) for m in thread.messages if isinstance(m, TextMessage)] == [("a", "mine")]
+
+
+async def test_an_anonymous_thread_takes_writes_from_anyone_and_stays_anonymous(store: ThreadStore) -> None:
+    await store.save_messages("t1", [text("a", "1")])
+    await store.save_messages("t1", [text("b", "2")], principal="bob")
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    assert thread.principal is None
+    assert [m.id for m in thread.messages] == ["a", "b"]
 
 
 async def test_the_same_message_id_in_two_threads_is_two_messages(store: ThreadStore) -> None:

@@ -39,14 +39,22 @@ def test_the_core_imports_only_the_standard_library(layer: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("llm", "model_type"),
+    ("llm", "model_type", "guardrails_type"),
     [
-        ({}, "NoneType"),
-        ({"llm_provider": "openai", "llm_model": "gpt-4o-mini", "llm_api_key": "sk-test"}, "OpenAIChatModel"),
-        ({"llm_provider": "anthropic", "llm_model": "claude-x", "llm_api_key": "sk-ant"}, "AnthropicChatModel"),
+        ({}, "NoneType", "ModelGuardrails"),
+        (
+            {"llm_provider": "openai", "llm_model": "gpt-4o-mini", "llm_api_key": "sk-test", "guardrails": "cloud"},
+            "OpenAIChatModel",
+            "CloudGuardrails",
+        ),
+        (
+            {"llm_provider": "anthropic", "llm_model": "claude-x", "llm_api_key": "sk-ant"},
+            "AnthropicChatModel",
+            "ModelGuardrails",
+        ),
     ],
 )
-async def test_every_container_provider_resolves(llm: dict[str, str], model_type: str) -> None:
+async def test_every_container_provider_resolves(llm: dict[str, str], model_type: str, guardrails_type: str) -> None:
     settings = Settings.model_validate({"agents": [{"name": "a", "kind": "python", "import": "m:x"}], **llm})
     container = build_container(settings)
     await container.init_resources()  # type: ignore[misc]
@@ -66,6 +74,10 @@ async def test_every_container_provider_resolves(llm: dict[str, str], model_type
         "agents",
         "chat_model",
         "actions",
+        "before_hook",
+        "after_hook",
+        "hooks",
+        "guardrails",
         "list_agents",
         "load_agent_state",
         "generate_response",
@@ -73,3 +85,5 @@ async def test_every_container_provider_resolves(llm: dict[str, str], model_type
     assert type(resolved["thread_store"]).__name__ == "InMemoryThreadStore"
     assert type(resolved["chat_model"]).__name__ == model_type
     assert type(resolved["generate_response"].chat_model).__name__ == model_type
+    assert type(resolved["generate_response"].guardrails).__name__ == guardrails_type
+    assert type(resolved["load_agent_state"].hooks).__name__ == "PythonHooks"

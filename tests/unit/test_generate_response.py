@@ -20,17 +20,29 @@ from domain.events import (
 )
 from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
 from domain.tools import ActionOutcome, ModelParameters, ToolDefinition
-from tests.fakes import FakeActions, FixedClock, ScriptedChatModel, SequentialIds
+from tests.fakes import FakeActions, FakeGuardrails, FakeHooks, FixedClock, ScriptedChatModel, SequentialIds
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 QUESTION = TextMessage(id="u1", created_at=T0, role=Role.USER, content="Hi")
 
 
 def build(
-    model: ScriptedChatModel | None, actions: FakeActions | None = None
+    model: ScriptedChatModel | None,
+    actions: FakeActions | None = None,
+    hooks: FakeHooks | None = None,
+    guardrails: FakeGuardrails | None = None,
 ) -> tuple[GenerateResponse, InMemoryThreadStore]:
     store = InMemoryThreadStore(FixedClock())
-    return GenerateResponse(model, store, FixedClock(), SequentialIds("run"), actions or FakeActions()), store
+    use_case = GenerateResponse(
+        model,
+        store,
+        FixedClock(),
+        SequentialIds("run"),
+        actions or FakeActions(),
+        hooks or FakeHooks(),
+        guardrails or FakeGuardrails(),
+    )
+    return use_case, store
 
 
 async def run_all(use_case: GenerateResponse, turn: ChatTurn) -> tuple[str, list[RunEvent]]:
@@ -115,9 +127,12 @@ async def test_a_model_failure_ends_the_run_and_keeps_the_cut_off_text_as_failed
     assert (cut.content, cut.status) == ("partial", MessageStatus.FAILED)
 
 
-async def test_an_unexpected_model_error_is_a_failed_run_without_internals() -> None:
+async def test_an_unexpected_model_error_is_a_failed_run_without_internals(caplog: pytest.LogCaptureFixture) -> None:
     use_case, _ = build(ScriptedChatModel([RuntimeError("/secret/path/in/trace")]))
-    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    with caplog.at_level("INFO"):
+        _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    assert [record.getMessage() for record in caplog.records] == ["run failed in thread t1: UNKNOWN (RuntimeError)"]
+    assert all(record.exc_info is None for record in caplog.records)
     failed = events[-1]
     assert isinstance(failed, RunFailed)
     assert failed.code == "UNKNOWN"

@@ -1,11 +1,11 @@
 from application.use_cases.list_agents import ListAgents, ListAgentsQuery
 from domain.agents import AgentDescriptor
-from tests.fakes import StaticAgents
+from tests.fakes import FakeHooks, StaticAgents
 
 
 async def test_lists_every_agent_in_configuration_order_with_stable_ids() -> None:
     agents = StaticAgents(AgentDescriptor("writer", "writes"), AgentDescriptor("critic"))
-    list_agents = ListAgents(agents)
+    list_agents = ListAgents(agents, FakeHooks())
 
     first = await list_agents(ListAgentsQuery())
     second = await list_agents(ListAgentsQuery())
@@ -15,4 +15,4 @@ async def test_lists_every_agent_in_configuration_order_with_stable_ids() -> Non
 
 
 async def test_no_agents_is_an_empty_list() -> None:
-    assert await ListAgents(StaticAgents())(ListAgentsQuery()) == []
+    assert await ListAgents(StaticAgents(), FakeHooks())(ListAgentsQuery()) == []

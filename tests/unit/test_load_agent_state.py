@@ -8,7 +8,7 @@ from application.use_cases.load_agent_state import LoadAgentState, LoadAgentStat
 from domain.agent_state import AgentStateKey
 from domain.agents import AgentDescriptor
 from domain.messages import ActionExecutionMessage, AgentStateMessage, ResultMessage, Role, TextMessage
-from tests.fakes import FixedClock, StaticAgents
+from tests.fakes import FakeHooks, FixedClock, StaticAgents
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -20,7 +20,7 @@ def store() -> InMemoryThreadStore:
 
 @pytest.fixture
 def load(store: InMemoryThreadStore) -> LoadAgentState:
-    return LoadAgentState(StaticAgents(AgentDescriptor("planner"), AgentDescriptor("coder")), store)
+    return LoadAgentState(StaticAgents(AgentDescriptor("planner"), AgentDescriptor("coder")), store, FakeHooks())
 
 
 async def test_an_unknown_agent_is_an_error_that_names_the_available_ones(load: LoadAgentState) -> None:

@@ -106,6 +106,13 @@ class Settings(BaseSettings):
     llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
+    on_before_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
+    on_after_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
+    forward_headers: Annotated[list[str], NoDecode] = ["authorization", "x-*"]
+    properties: dict[str, Any] = {}
+    guardrails: Literal["model", "cloud"] = "model"
+    guardrails_cloud_url: str = "https://api.cloud.copilotkit.ai"
+    guardrails_timeout_seconds: float = Field(default=15.0, gt=0)
     introspection: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     agents: list[AgentConfig] = []
@@ -127,9 +134,9 @@ class Settings(BaseSettings):
     def _check_path(cls, value: str) -> str:
         return check_path(value)
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "forward_headers", mode="before")
     @classmethod
-    def _split_origins(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
@@ -148,6 +155,21 @@ class Settings(BaseSettings):
         if value != "memory://":
             raise ValueError(f"only memory:// is available in this version, got {value!r}")
         return value
+
+    @field_validator("forward_headers")
+    @classmethod
+    def _check_headers(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", pattern):
+                raise ValueError(f"each forwarded header must be a header name or a pattern like x-*, got {pattern!r}")
+            if pattern.lower() in ("cookie", "*"):
+                raise ValueError(f"{pattern!r} may not be forwarded: name the headers (or x-* patterns) to forward")
+        return [pattern.lower() for pattern in value]
+
+    @field_validator("guardrails_cloud_url")
+    @classmethod
+    def _check_cloud_url(cls, value: str) -> str:
+        return _http_url(value, "guardrails_cloud_url")
 
     @field_validator("llm_base_url")
     @classmethod

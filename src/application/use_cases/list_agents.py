@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from application.ports import AgentRunner
+from application.ports import AgentRunner, RequestHooks
+from application.requests import BeforeRequest, RequestContext
 from domain.agents import AgentDescriptor
 
 
 @dataclass(frozen=True, slots=True)
 class ListAgentsQuery:
-    pass
+    request: RequestContext = field(default_factory=RequestContext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,8 @@ class ListAgents:
     treat a non-empty list as complete and flag any agent missing from it."""
 
     agents: AgentRunner
+    hooks: RequestHooks
 
     async def __call__(self, query: ListAgentsQuery) -> list[AgentDescriptor]:
+        await self.hooks.before_request(BeforeRequest("availableAgents", query.request))
         return list(await self.agents.list_agents())

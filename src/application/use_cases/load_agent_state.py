@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from application.errors import AgentNotFound
-from application.ports import AgentRunner, ThreadStore
+from application.ports import AgentRunner, RequestHooks, ThreadStore
+from application.requests import BeforeRequest, RequestContext
 from domain.agent_state import AgentStateKey
 from domain.json import JsonObject
 from domain.messages import Message
@@ -15,6 +16,7 @@ from domain.messages import Message
 class LoadAgentStateQuery:
     thread_id: str
     agent_name: str
+    request: RequestContext = field(default_factory=RequestContext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,16 +31,22 @@ class AgentStateView:
 class LoadAgentState:
     """The agent must exist (else `AgentNotFound`, naming the agents that do). The thread exists once it
     has a message or this agent has state in it; messages come in thread order without agent-state
-    snapshots. An unknown thread is not an error: it is an empty view."""
+    snapshots. An unknown thread is not an error: it is an empty view. A thread another principal owns
+    reads as unknown, so its existence is not revealed either."""
 
     agents: AgentRunner
     store: ThreadStore
+    hooks: RequestHooks
 
     async def __call__(self, query: LoadAgentStateQuery) -> AgentStateView:
+        before = BeforeRequest("loadAgentState", query.request, thread_id=query.thread_id, agent_name=query.agent_name)
+        principal = await self.hooks.before_request(before)
         names = [agent.name for agent in await self.agents.list_agents()]
         if query.agent_name not in names:
             raise AgentNotFound(query.agent_name, names)
         thread = await self.store.get_thread(query.thread_id) if query.thread_id else None
+        if thread is not None and not thread.accessible_by(principal):
+            return AgentStateView(thread_id=query.thread_id, thread_exists=False)
         state = (
             await self.store.load_state(AgentStateKey(query.thread_id, query.agent_name)) if query.thread_id else None
         )

@@ -1,5 +1,6 @@
 // Drives the real @copilotkit/runtime-client-gql 1.10.6 (CommonJS build) against a runtime URL.
 // Usage: node driver.cjs <url> <command> [json-args]; prints one JSON document on stdout.
+// json-args may carry `headers` and `publicApiKey`, given to the client as a frontend would.
 "use strict";
 const { CopilotRuntimeClient, convertGqlOutputToMessages } = require("@copilotkit/runtime-client-gql");
 
@@ -18,13 +19,15 @@ async function main() {
   const warnings = [];
   const client = new CopilotRuntimeClient({
     url,
+    headers: args.headers,
+    publicApiKey: args.publicApiKey,
     handleGQLWarning: (warning) => warnings.push(String(warning)),
   });
   let result;
   if (command === "availableAgents") {
     result = await client.availableAgents().toPromise();
   } else if (command === "loadAgentState") {
-    result = await client.loadAgentState(args).toPromise();
+    result = await client.loadAgentState({ threadId: args.threadId, agentName: args.agentName }).toPromise();
   } else if (command === "generate") {
     process.stdout.write(JSON.stringify({ ...(await generate(client, args)), warnings }));
     return;

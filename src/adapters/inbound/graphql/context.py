@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from adapters.inbound.graphql.run_view import ActiveRuns
+from application.requests import RequestContext
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
@@ -21,8 +22,12 @@ class UseCases:
 
 @dataclass(slots=True)
 class GraphQLContext:
+    """`request`: the HTTP request's context (forwarded headers, configured properties); resolvers add
+    what their arguments carry."""
+
     use_cases: UseCases
     runs: ActiveRuns
+    request: RequestContext = field(default_factory=RequestContext)
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:

@@ -12,6 +12,7 @@ import strawberry
 from adapters.inbound.graphql.enums import ActionInputAvailability
 from adapters.inbound.graphql.inputs import (
     ActionInput,
+    CloudInput,
     ForwardedParametersInput,
     GenerateCopilotResponseInput,
     MessageInput,
@@ -19,9 +20,11 @@ from adapters.inbound.graphql.inputs import (
 from adapters.inbound.graphql.outputs import Agent, AgentsResponse, LoadAgentStateResponse
 from adapters.inbound.graphql.scalars import serialize_datetime
 from application.errors import InvalidInput
+from application.requests import RequestContext
 from application.use_cases.generate_response import ChatTurn
 from application.use_cases.load_agent_state import AgentStateView
 from domain.agents import AgentDescriptor
+from domain.guardrails import TopicRules
 from domain.json import JsonObject, parse_json_object
 from domain.messages import (
     ActionExecutionMessage,
@@ -103,9 +106,12 @@ def _given(value: T | None) -> T | None:
     return None if value is None or value is strawberry.UNSET else value
 
 
-def chat_turn(data: GenerateCopilotResponseInput, principal: str | None = None) -> ChatTurn:
+def chat_turn(
+    data: GenerateCopilotResponseInput, request: RequestContext, properties: JsonObject | None = None
+) -> ChatTurn:
     """The request as the chat use-case takes it. Agent-state messages never reach a model; frontend
-    actions become tools unless disabled, or `remote` (those are for agents)."""
+    actions become tools unless disabled, or `remote` (those are for agents). The mutation's
+    `properties` are merged over the configured ones; `cloud.guardrails` become topic rules."""
     messages = tuple(message for item in data.messages if (message := _message(item)) is not None)
     tools = tuple(
         _tool(action)
@@ -117,8 +123,19 @@ def chat_turn(data: GenerateCopilotResponseInput, principal: str | None = None) 
         thread_id=_given(data.thread_id) or None,
         tools=tools,
         parameters=_parameters(_given(data.forwarded_parameters)),
-        principal=principal,
+        request=request.with_properties(properties or {}).at_url(_given(data.frontend.url) or None),
+        guardrails=_guardrails(_given(data.cloud)),
     )
+
+
+def _guardrails(cloud: CloudInput | None) -> TopicRules | None:
+    guardrails = _given(cloud.guardrails) if cloud is not None else None
+    if guardrails is None:
+        return None
+    rules = guardrails.input_validation_rules
+    allow = tuple(topic for topic in _given(rules.allow_list) or () if topic.strip())
+    deny = tuple(topic for topic in _given(rules.deny_list) or () if topic.strip())
+    return TopicRules(allow, deny)
 
 
 def _message(item: MessageInput) -> Message | None:

@@ -8,34 +8,63 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from application.errors import ApplicationError
+from application.errors import ApplicationError, RequestRejected
 from domain.errors import DomainError
 
 logger = logging.getLogger("agui_runtime.graphql")
 
-_TROUBLESHOOTING = "https://docs.copilotkit.ai/troubleshooting/common-issues"
-# code -> (HTTP-like status the client may show, visibility, severity)
+_COMMON_ISSUES = "https://docs.copilotkit.ai/troubleshooting/common-issues"
+_NETWORK_HELP = f"{_COMMON_ISSUES}#i-am-getting-a-network-errors--api-not-found"
+_TROUBLESHOOTING = {
+    "NETWORK_ERROR": _NETWORK_HELP,
+    "NOT_FOUND": _NETWORK_HELP,
+    "API_NOT_FOUND": _NETWORK_HELP,
+    "AGENT_NOT_FOUND": "https://docs.copilotkit.ai/coagents/troubleshooting/common-issues"
+    "#i-am-getting-agent-not-found-error",
+}
+# code -> (HTTP-like status the client may show, visibility, severity). The first block is the reference's
+# own table (runtime-v1-spec §3.10); the second, the codes this runtime adds.
 _PRESENTATION: dict[str, tuple[int, str, str]] = {
-    "AGENT_NOT_FOUND": (500, "banner", "critical"),
-    "NOT_FOUND": (404, "banner", "critical"),
-    "CONFIGURATION_ERROR": (400, "banner", "warning"),
-    "AUTHENTICATION_ERROR": (401, "banner", "critical"),
     "NETWORK_ERROR": (503, "banner", "critical"),
-    "UPSTREAM_UNAVAILABLE": (503, "banner", "critical"),
+    "NOT_FOUND": (404, "banner", "critical"),
+    "AGENT_NOT_FOUND": (500, "banner", "critical"),
+    "API_NOT_FOUND": (404, "banner", "critical"),
+    "REMOTE_ENDPOINT_NOT_FOUND": (404, "banner", "critical"),
+    "AUTHENTICATION_ERROR": (401, "banner", "critical"),
+    "MISUSE": (400, "dev_only", "warning"),
+    "UNKNOWN": (500, "toast", "critical"),
+    "CONFIGURATION_ERROR": (400, "banner", "warning"),
+    "MISSING_PUBLIC_API_KEY_ERROR": (400, "banner", "critical"),
+    "UPGRADE_REQUIRED_ERROR": (402, "banner", "warning"),
+    "VERSION_MISMATCH": (400, "dev_only", "info"),
+    "ACCESS_DENIED": (403, "banner", "critical"),
+    "QUOTA_EXCEEDED": (429, "banner", "warning"),
+    "RATE_LIMITED": (429, "toast", "warning"),
+    "INVALID_INPUT": (400, "toast", "warning"),
     "CONFLICT": (409, "toast", "warning"),
+    "UPSTREAM_UNAVAILABLE": (503, "banner", "critical"),
+    "UPSTREAM_ERROR": (502, "banner", "critical"),
+    "GUARDRAILS_ERROR": (500, "banner", "critical"),
+    "SERVER_SHUTTING_DOWN": (503, "toast", "warning"),
 }
 UNEXPECTED_MESSAGE = "An unexpected error occurred. The server log has the details."
 
 
-def copilot_extensions(code: str, message: str) -> dict[str, Any]:
-    status, visibility, severity = _PRESENTATION.get(code, (400, "toast", "warning"))
+def presentation(code: str) -> tuple[int, str, str]:
+    """(statusCode, visibility, severity) for a code; codes outside the table are shown like UNKNOWN."""
+    return _PRESENTATION.get(code, _PRESENTATION["UNKNOWN"])
+
+
+def copilot_extensions(code: str, message: str, *, visibility: str | None = None) -> dict[str, Any]:
+    """The reference's CopilotKitError extensions, without the stack trace it leaked."""
+    status, shown, severity = presentation(code)
     return {
         "name": "CopilotError",
         "code": code,
         "statusCode": status,
-        "visibility": visibility,
+        "visibility": visibility or shown,
         "severity": severity,
-        "troubleshootingUrl": _TROUBLESHOOTING if code in ("AGENT_NOT_FOUND", "NOT_FOUND") else None,
+        "troubleshootingUrl": _TROUBLESHOOTING.get(code),
         "originalError": {"message": message},
     }
 
@@ -51,11 +80,19 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
     original = error.original_error
     if isinstance(original, (ApplicationError, DomainError)):
         formatted["message"] = original.message
-        formatted["extensions"] = copilot_extensions(original.code, original.message)
+        # A refusal by on_before_request is always a banner: react-core shows banners to the user.
+        visibility = "banner" if isinstance(original, RequestRejected) else None
+        formatted["extensions"] = copilot_extensions(original.code, original.message, visibility=visibility)
+        logger.info("%s failed with %s: %s", _field(error), original.code, original.message)
     elif original is not None and not isinstance(original, GraphQLError):
-        logger.error("unexpected error in %s", error.path, exc_info=original)
+        logger.error("%s failed with UNKNOWN (%s)", _field(error), type(original).__name__)
+        logger.debug("trace of the UNKNOWN failure", exc_info=original)
         formatted["message"] = UNEXPECTED_MESSAGE
-        formatted["extensions"] = {"code": "UNKNOWN"}
+        formatted["extensions"] = copilot_extensions("UNKNOWN", UNEXPECTED_MESSAGE)
     elif error.extensions:
         formatted["extensions"] = dict(error.extensions)
     return formatted
+
+
+def _field(error: GraphQLError) -> str:
+    return str(error.path[0]) if error.path else "request"

@@ -49,6 +49,8 @@ from adapters.inbound.graphql.negotiation import (
     wants_graphql_response,
 )
 from adapters.inbound.graphql.run_view import ActiveRuns
+from application.requests import HeaderAllowlist, RequestContext
+from domain.json import JsonObject
 
 logger = logging.getLogger("agui_runtime.graphql")
 
@@ -125,8 +127,12 @@ class GraphQLEndpoint:
         runs: ActiveRuns,
         *,
         introspection: bool,
+        forward_headers: HeaderAllowlist | None = None,
+        properties: JsonObject | None = None,
     ) -> None:
         self._schema = schema
+        self._forward_headers = forward_headers or HeaderAllowlist(())
+        self._properties = dict(properties or {})
         self._runs = runs
         self._use_cases = use_cases
         self._documents = _DocumentCache(schema, introspection)
@@ -195,7 +201,7 @@ class GraphQLEndpoint:
         if not incremental and single_result_format(accept) is None:
             return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
 
-        context = GraphQLContext(use_cases=use_cases, runs=self._runs)
+        context = GraphQLContext(use_cases=use_cases, runs=self._runs, request=self._request_context(request))
         try:
             result = experimental_execute_incrementally(
                 self._schema,
@@ -217,6 +223,13 @@ class GraphQLEndpoint:
         if stream_format is IncrementalFormat.SSE:
             return StreamingResponse(server_sent_events(payloads), headers=SSE_HEADERS)
         return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
+
+    def _request_context(self, request: Request) -> RequestContext:
+        return RequestContext(
+            properties=dict(self._properties),
+            headers=self._forward_headers.select(request.headers.items()),
+            public_api_key=request.headers.get("x-copilotcloud-public-api-key") or None,
+        )
 
     @staticmethod
     async def _payloads(

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRole
+from adapters.inbound.graphql.errors import presentation
 from adapters.inbound.graphql.outputs import (
     ActionExecutionMessageOutput,
     FailedMessageStatus,
@@ -23,6 +24,7 @@ from adapters.inbound.graphql.outputs import (
 )
 from adapters.inbound.graphql.progress import MessageProgress
 from adapters.inbound.graphql.scalars import JSON, DateTimeISO
+from application.use_cases.generate_response import GUARDRAILS_DENIED
 from domain.events import (
     RunEvent,
     RunFailed,
@@ -76,8 +78,9 @@ class RunView:
                 # Let the readers send what just arrived: when upstream tokens are already buffered this
                 # loop would otherwise run ahead and hold back the first payloads until it caught up.
                 await asyncio.sleep(0)
-        except Exception:
-            logger.exception("run event stream failed")
+        except Exception as exc:
+            logger.error("run event stream failed: UNKNOWN (%s)", type(exc).__name__)
+            logger.debug("trace of the run event stream failure", exc_info=exc)
             self._fail("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
         finally:
             if self.progress.status is None:
@@ -138,17 +141,24 @@ class RunView:
         self._open[key] = (progress, cut_off_reason)
         return progress
 
-    def _cut_open(self) -> None:
+    def _cut_open(self, why: str | None = None) -> None:
         for progress, reason in self._open.values():
-            progress.finish(FailedMessageStatus(reason=reason))
+            progress.finish(FailedMessageStatus(reason=why or reason))
         self._open.clear()
 
     def _fail(self, code: str, message: str) -> None:
-        self._cut_open()
-        details = {"description": message, "originalError": {"code": code, "message": message}}
-        self.progress.finish(
-            FailedResponseStatus(reason=FailedResponseStatusReason.UNKNOWN_ERROR, details=JSON(details))
-        )
+        if code == GUARDRAILS_DENIED:
+            # react-core replaces the answer with an assistant message carrying `guardrailsReason`.
+            self._cut_open(message)
+            details: dict[str, object] = {"guardrailsReason": message}
+            reason = FailedResponseStatusReason.GUARDRAILS_VALIDATION_FAILED
+        else:
+            self._cut_open()
+            status, visibility, severity = presentation(code)
+            original = {"code": code, "statusCode": status, "visibility": visibility, "severity": severity}
+            details = {"description": message, "originalError": {**original, "message": message}}
+            reason = FailedResponseStatusReason.UNKNOWN_ERROR
+        self.progress.finish(FailedResponseStatus(reason=reason, details=JSON(details)))
 
 
 def _now() -> datetime:

@@ -34,11 +34,11 @@ class Query:
 
     @strawberry.field
     async def available_agents(self, info: Context) -> AgentsResponse:
-        return agents_response(await info.context.use_cases.list_agents(ListAgentsQuery()))
+        return agents_response(await info.context.use_cases.list_agents(ListAgentsQuery(info.context.request)))
 
     @strawberry.field
     async def load_agent_state(self, info: Context, data: LoadAgentStateInput) -> LoadAgentStateResponse:
-        query = LoadAgentStateQuery(thread_id=data.thread_id, agent_name=data.agent_name)
+        query = LoadAgentStateQuery(data.thread_id, data.agent_name, info.context.request)
         return load_state_response(await info.context.use_cases.load_agent_state(query))
 
 
@@ -48,7 +48,8 @@ class Mutation:
     async def generate_copilot_response(
         self, info: Context, data: GenerateCopilotResponseInput, properties: JSONObject | None = strawberry.UNSET
     ) -> CopilotResponse:
-        run = await info.context.use_cases.generate_response(chat_turn(data))
+        turn = chat_turn(data, info.context.request, properties if isinstance(properties, dict) else None)
+        run = await info.context.use_cases.generate_response(turn)
         view = RunView(run.events)
         info.context.runs.track(view)
 

@@ -8,7 +8,6 @@ is, `None` as "", anything else as JSON."""
 from __future__ import annotations
 
 import asyncio
-import importlib
 import inspect
 import json
 import logging
@@ -20,7 +19,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, create_model
 
+from adapters.importing import import_object
 from application.ports import ActionRegistry
+from application.requests import RequestContext
 from domain.json import JsonObject
 from domain.tools import ActionOutcome, ToolDefinition
 
@@ -29,17 +30,32 @@ logger = logging.getLogger("agui_runtime.actions")
 
 @dataclass(frozen=True)
 class BackendAction:
+    """`context_parameter` names the handler's parameter annotated `RequestContext`, which receives the
+    request's context (properties, forwarded headers, principal) instead of a model argument."""
+
     name: str
     handler: Callable[..., Any]
     description: str = ""
     parameters: JsonObject = field(default_factory=dict)
+    context_parameter: str | None = None
+
+
+def context_parameter(handler: Callable[..., Any]) -> str | None:
+    """The name of the handler's parameter annotated `RequestContext`, if it has one."""
+    for name, parameter in inspect.signature(handler, eval_str=True).parameters.items():
+        if parameter.annotation is RequestContext:
+            return name
+    return None
 
 
 def schema_from_hints(handler: Callable[..., Any]) -> JsonObject:
-    """The JSON Schema of the handler's keyword parameters, from their type hints and defaults."""
+    """The JSON Schema of the handler's keyword parameters, from their type hints and defaults (the
+    request-context parameter is not the model's to fill, so it is left out)."""
     fields: dict[str, Any] = {}
     for name, parameter in inspect.signature(handler, eval_str=True).parameters.items():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            continue
+        if parameter.annotation is RequestContext:
             continue
         annotation = Any if parameter.annotation is parameter.empty else parameter.annotation
         default = ... if parameter.default is parameter.empty else parameter.default
@@ -66,6 +82,7 @@ def backend_action(
             handler=function,
             description=description if description is not None else inspect.getdoc(function) or "",
             parameters=parameters if parameters is not None else schema_from_hints(function),
+            context_parameter=context_parameter(function),
         )
 
     return wrap(handler) if handler is not None else wrap
@@ -74,15 +91,7 @@ def backend_action(
 def load_action(name: str, handler_path: str, description: str, parameters: JsonObject | None) -> BackendAction:
     """An action from configuration: `handler_path` is `module:function`. Raises ValueError with a
     message naming what could not be found."""
-    module_name, _, attribute = handler_path.partition(":")
-    try:
-        target: Any = importlib.import_module(module_name)
-    except ImportError as exc:
-        raise ValueError(f"action '{name}': cannot import module '{module_name}' ({exc})") from None
-    for part in attribute.split("."):
-        if not hasattr(target, part):
-            raise ValueError(f"action '{name}': module '{module_name}' has no '{attribute}'")
-        target = getattr(target, part)
+    target = import_object(handler_path, f"action '{name}'")
     if isinstance(target, BackendAction):
         target = target.handler
     if not callable(target):
@@ -107,7 +116,7 @@ class PythonActionRegistry(ActionRegistry):
     def definitions(self) -> Sequence[ToolDefinition]:
         return [ToolDefinition(a.name, a.description, a.parameters) for a in self._actions.values()]
 
-    async def execute(self, name: str, arguments: JsonObject) -> ActionOutcome:
+    async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:
         action = self._actions.get(name)
         if action is None:
             return ActionOutcome(error_code="UNKNOWN_ACTION", error_message=f"no backend action is named '{name}'")
@@ -115,11 +124,14 @@ class PythonActionRegistry(ActionRegistry):
         if problem is not None:
             where = "/".join(str(part) for part in problem.absolute_path) or "arguments"
             return ActionOutcome(error_code="INVALID_ARGUMENTS", error_message=f"{where}: {problem.message}")
+        keywords: dict[str, object] = dict(arguments)
+        if action.context_parameter is not None:
+            keywords[action.context_parameter] = request
         try:
             if inspect.iscoroutinefunction(action.handler):
-                value = await asyncio.wait_for(action.handler(**arguments), self._timeout)
+                value = await asyncio.wait_for(action.handler(**keywords), self._timeout)
             else:
-                value = await asyncio.wait_for(asyncio.to_thread(action.handler, **arguments), self._timeout)
+                value = await asyncio.wait_for(asyncio.to_thread(action.handler, **keywords), self._timeout)
         except TimeoutError:
             # A thread cannot be stopped: a sync handler past its timeout finishes in the background.
             message = f"action '{name}' did not finish within {self._timeout:g} s (AGUI_ACTION_TIMEOUT_SECONDS)"

@@ -6,7 +6,7 @@ import asyncio
 import copy
 from collections.abc import Sequence
 
-from application.errors import Conflict
+from application.errors import AccessDenied, Conflict
 from application.ports import Clock, ThreadStore
 from domain.agent_state import AgentState, AgentStateKey
 from domain.json import JsonObject
@@ -33,6 +33,8 @@ class InMemoryThreadStore(ThreadStore):
             if thread is None:
                 thread = Thread(thread_id, self._clock.now(), principal)
                 self._threads[thread_id] = thread
+            elif not thread.accessible_by(principal):
+                raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
             thread.upsert(messages)
 
     async def load_state(self, key: AgentStateKey) -> AgentState | None:
