@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
+from adapters.outbound.state.memory import InMemoryThreadStore
 from application.errors import RequestRejected
 from application.ports import (
     ActionRegistry,
@@ -17,6 +18,7 @@ from application.ports import (
     RequestHooks,
 )
 from application.requests import AfterRequest, BeforeRequest, RequestContext
+from application.use_cases.generate_response import GenerateResponse
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent, RunFinished
 from domain.guardrails import GuardrailsCase, GuardrailsVerdict
@@ -127,3 +129,25 @@ class FakeGuardrails(Guardrails):
         if self.error is not None:
             raise self.error
         return self.verdict
+
+
+def chat_use_case(
+    model: ChatModel | None,
+    *,
+    actions: FakeActions | None = None,
+    hooks: FakeHooks | None = None,
+    guardrails: FakeGuardrails | None = None,
+    store: InMemoryThreadStore | None = None,
+) -> tuple[GenerateResponse, InMemoryThreadStore]:
+    """GenerateResponse on fakes and an in-memory store (given, to share one between use-cases)."""
+    store = store or InMemoryThreadStore(FixedClock())
+    use_case = GenerateResponse(
+        model,
+        store,
+        FixedClock(),
+        SequentialIds("run"),
+        actions or FakeActions(),
+        hooks or FakeHooks(),
+        guardrails or FakeGuardrails(),
+    )
+    return use_case, store

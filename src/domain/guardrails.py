@@ -49,3 +49,14 @@ def guardrails_case(rules: TopicRules | None, messages: Sequence[Message]) -> Gu
         if isinstance(message, TextMessage) and message.role in (Role.USER, Role.ASSISTANT)
     )
     return GuardrailsCase(rules, last.content, history)
+
+
+def verdict_from(reply: object) -> GuardrailsVerdict | None:
+    """The verdict in a `{"status": "allowed" | "denied", "reason"?: str}` object (the shape both the
+    cloud service and the classifier answer in), or None when it holds none."""
+    if not isinstance(reply, dict):
+        return None
+    status, reason = reply.get("status"), reply.get("reason")
+    if status not in ("allowed", "denied"):
+        return None
+    return GuardrailsVerdict(allowed=status == "allowed", reason=reason if isinstance(reason, str) else "")

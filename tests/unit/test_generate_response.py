@@ -20,29 +20,16 @@ from domain.events import (
 )
 from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
 from domain.tools import ActionOutcome, ModelParameters, ToolDefinition
-from tests.fakes import FakeActions, FakeGuardrails, FakeHooks, FixedClock, ScriptedChatModel, SequentialIds
+from tests.fakes import FakeActions, ScriptedChatModel, chat_use_case
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 QUESTION = TextMessage(id="u1", created_at=T0, role=Role.USER, content="Hi")
 
 
 def build(
-    model: ScriptedChatModel | None,
-    actions: FakeActions | None = None,
-    hooks: FakeHooks | None = None,
-    guardrails: FakeGuardrails | None = None,
+    model: ScriptedChatModel | None, actions: FakeActions | None = None
 ) -> tuple[GenerateResponse, InMemoryThreadStore]:
-    store = InMemoryThreadStore(FixedClock())
-    use_case = GenerateResponse(
-        model,
-        store,
-        FixedClock(),
-        SequentialIds("run"),
-        actions or FakeActions(),
-        hooks or FakeHooks(),
-        guardrails or FakeGuardrails(),
-    )
-    return use_case, store
+    return chat_use_case(model, actions=actions)
 
 
 async def run_all(use_case: GenerateResponse, turn: ChatTurn) -> tuple[str, list[RunEvent]]:

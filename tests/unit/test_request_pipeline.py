@@ -35,35 +35,14 @@ from tests.fakes import (
     FakeHooks,
     FixedClock,
     ScriptedChatModel,
-    SequentialIds,
     StaticAgents,
+    chat_use_case,
 )
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 HELLO = TextMessage(id="u1", created_at=T0, role=Role.USER, content="Hello")
 ANSWER: list[RunEvent | Exception] = [TextMessageStarted("a1"), TextMessageChunk("a1", "Hi"), TextMessageEnded("a1")]
 RULES = TopicRules(allow=("cooking",), deny=("politics",))
-
-
-def build(
-    model: ScriptedChatModel,
-    *,
-    hooks: FakeHooks | None = None,
-    guardrails: FakeGuardrails | None = None,
-    actions: FakeActions | None = None,
-    store: InMemoryThreadStore | None = None,
-) -> tuple[GenerateResponse, InMemoryThreadStore]:
-    store = store or InMemoryThreadStore(FixedClock())
-    use_case = GenerateResponse(
-        model,
-        store,
-        FixedClock(),
-        SequentialIds("run"),
-        actions or FakeActions(),
-        hooks or FakeHooks(),
-        guardrails or FakeGuardrails(),
-    )
-    return use_case, store
 
 
 async def events_of(use_case: GenerateResponse, turn: ChatTurn) -> list[RunEvent]:
@@ -78,7 +57,7 @@ async def test_the_before_hook_sees_the_turn_and_its_principal_owns_the_thread_a
     hooks = FakeHooks(principal="alice")
     actions = FakeActions({"lookup": ActionOutcome(result="found")})
     model = ScriptedChatModel([ToolCallStarted("c1", "lookup"), ToolCallArgs("c1", "{}"), ToolCallEnded("c1")])
-    use_case, store = build(model, hooks=hooks, actions=actions)
+    use_case, store = chat_use_case(model, hooks=hooks, actions=actions)
     request = RequestContext(properties={"tenant": "acme"}, headers={"authorization": "Bearer t"})
 
     await events_of(use_case, ChatTurn(messages=(HELLO,), thread_id="t1", request=request))
@@ -101,7 +80,7 @@ async def test_the_before_hook_sees_the_turn_and_its_principal_owns_the_thread_a
 async def test_a_rejecting_hook_stops_the_request_before_anything_is_stored_or_generated() -> None:
     model = ScriptedChatModel(ANSWER)
     hooks = FakeHooks(reject=RequestRejected("quota used up", code="QUOTA_EXCEEDED"))
-    use_case, store = build(model, hooks=hooks)
+    use_case, store = chat_use_case(model, hooks=hooks)
 
     with pytest.raises(RequestRejected) as caught:
         await use_case(ChatTurn(messages=(HELLO,), thread_id="t1"))
@@ -114,7 +93,7 @@ async def test_a_rejecting_hook_stops_the_request_before_anything_is_stored_or_g
 
 async def test_the_after_hook_gets_inputs_outputs_and_how_the_run_ended() -> None:
     hooks = FakeHooks(principal="alice")
-    use_case, _ = build(ScriptedChatModel(ANSWER), hooks=hooks)
+    use_case, _ = chat_use_case(ScriptedChatModel(ANSWER), hooks=hooks)
 
     run = await use_case(ChatTurn(messages=(HELLO,), thread_id="t1"))
     events = [event async for event in run.events]
@@ -129,12 +108,12 @@ async def test_the_after_hook_gets_inputs_outputs_and_how_the_run_ended() -> Non
 
 async def test_the_after_hook_hears_of_failures_and_of_a_client_that_left() -> None:
     hooks = FakeHooks()
-    failing, _ = build(ScriptedChatModel([RuntimeError("boom")]), hooks=hooks)
+    failing, _ = chat_use_case(ScriptedChatModel([RuntimeError("boom")]), hooks=hooks)
     await events_of(failing, ChatTurn(messages=(HELLO,), thread_id="t1"))
     assert hooks.after[-1].error_code == "UNKNOWN"
 
     slow = ScriptedChatModel([TextMessageStarted("a1"), TextMessageChunk("a1", "par")])
-    left, store = build(slow, hooks=hooks)
+    left, store = chat_use_case(slow, hooks=hooks)
     run = await left(ChatTurn(messages=(HELLO,), thread_id="t2"))
 
     async def consume() -> None:
@@ -161,12 +140,12 @@ async def test_the_after_hook_hears_of_failures_and_of_a_client_that_left() -> N
 
 async def test_a_thread_is_its_principals_alone() -> None:
     store = InMemoryThreadStore(FixedClock())
-    alice, _ = build(ScriptedChatModel(ANSWER, ANSWER), hooks=FakeHooks("alice"), store=store)
+    alice, _ = chat_use_case(ScriptedChatModel(ANSWER, ANSWER), hooks=FakeHooks("alice"), store=store)
     await events_of(alice, ChatTurn(messages=(HELLO,), thread_id="t1"))
 
     for intruder in (FakeHooks("bob"), FakeHooks(None)):
         model = ScriptedChatModel(ANSWER)
-        other, _ = build(model, hooks=intruder, store=store)
+        other, _ = chat_use_case(model, hooks=intruder, store=store)
         with pytest.raises(AccessDenied):
             await other(ChatTurn(messages=(HELLO,), thread_id="t1"))
         assert model.requests == []
@@ -180,9 +159,9 @@ async def test_a_thread_is_its_principals_alone() -> None:
 
 async def test_an_anonymous_thread_is_open_to_everyone() -> None:
     store = InMemoryThreadStore(FixedClock())
-    anonymous, _ = build(ScriptedChatModel(ANSWER), store=store)
+    anonymous, _ = chat_use_case(ScriptedChatModel(ANSWER), store=store)
     await events_of(anonymous, ChatTurn(messages=(HELLO,), thread_id="t1"))
-    bob, _ = build(ScriptedChatModel(ANSWER), hooks=FakeHooks("bob"), store=store)
+    bob, _ = chat_use_case(ScriptedChatModel(ANSWER), hooks=FakeHooks("bob"), store=store)
     assert isinstance((await events_of(bob, ChatTurn(messages=(HELLO,), thread_id="t1")))[-1], RunFinished)
 
 
@@ -216,7 +195,7 @@ async def test_a_denied_request_generates_nothing_and_fails_with_the_reason() ->
     model = ScriptedChatModel(ANSWER)
     guardrails = FakeGuardrails(GuardrailsVerdict(allowed=False, reason="Politics is off limits."))
     hooks = FakeHooks()
-    use_case, store = build(model, guardrails=guardrails, hooks=hooks)
+    use_case, store = chat_use_case(model, guardrails=guardrails, hooks=hooks)
     earlier = TextMessage(id="a0", created_at=T0, role=Role.ASSISTANT, content="Welcome")
 
     events = await events_of(use_case, ChatTurn(messages=(earlier, HELLO), thread_id="t1", guardrails=RULES))
@@ -239,7 +218,7 @@ async def test_a_denied_request_generates_nothing_and_fails_with_the_reason() ->
 async def test_an_allowed_request_is_answered() -> None:
     model = ScriptedChatModel(ANSWER)
     guardrails = FakeGuardrails(GuardrailsVerdict(allowed=True))
-    use_case, _ = build(model, guardrails=guardrails)
+    use_case, _ = chat_use_case(model, guardrails=guardrails)
     events = await events_of(use_case, ChatTurn(messages=(HELLO,), thread_id="t1", guardrails=RULES))
     assert isinstance(events[-1], RunFinished)
     assert len(guardrails.cases) == 1
@@ -251,7 +230,7 @@ async def test_guardrails_do_not_apply_to_a_follow_up_carrying_a_result() -> Non
     result = ResultMessage(id="r1", created_at=T0, action_execution_id="c1", action_name="lookup", result="x")
     guardrails = FakeGuardrails(GuardrailsVerdict(allowed=False, reason="never asked"))
     model = ScriptedChatModel(ANSWER)
-    use_case, _ = build(model, guardrails=guardrails)
+    use_case, _ = chat_use_case(model, guardrails=guardrails)
 
     events = await events_of(use_case, ChatTurn(messages=(HELLO, call, result), thread_id="t1", guardrails=RULES))
 
@@ -262,7 +241,7 @@ async def test_guardrails_do_not_apply_to_a_follow_up_carrying_a_result() -> Non
 async def test_a_guardrails_failure_fails_closed() -> None:
     model = ScriptedChatModel(ANSWER)
     guardrails = FakeGuardrails(error=GuardrailsUnavailable("The guardrails service answered HTTP 502."))
-    use_case, _ = build(model, guardrails=guardrails)
+    use_case, _ = chat_use_case(model, guardrails=guardrails)
     events = await events_of(use_case, ChatTurn(messages=(HELLO,), thread_id="t1", guardrails=RULES))
     assert events[-1] == RunFailed("GUARDRAILS_ERROR", "The guardrails service answered HTTP 502.")
     assert model.requests == []
@@ -270,6 +249,6 @@ async def test_a_guardrails_failure_fails_closed() -> None:
 
 async def test_empty_rules_mean_no_guardrails() -> None:
     guardrails = FakeGuardrails()
-    use_case, _ = build(ScriptedChatModel(ANSWER), guardrails=guardrails)
+    use_case, _ = chat_use_case(ScriptedChatModel(ANSWER), guardrails=guardrails)
     await events_of(use_case, ChatTurn(messages=(HELLO,), thread_id="t1", guardrails=TopicRules()))
     assert guardrails.cases == []

@@ -11,7 +11,7 @@ import httpx
 from application.errors import GuardrailsUnavailable
 from application.ports import Guardrails
 from application.requests import RequestContext
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict
+from domain.guardrails import GuardrailsCase, GuardrailsVerdict, verdict_from
 
 KEY_HEADER = "X-CopilotCloud-Public-API-Key"
 
@@ -47,10 +47,7 @@ class CloudGuardrails(Guardrails):
             reply = response.json()
         except ValueError:
             reply = None
-        status = reply.get("status") if isinstance(reply, dict) else None
-        if status == "allowed":
-            return GuardrailsVerdict(allowed=True)
-        if status == "denied":
-            reason = reply.get("reason") if isinstance(reply, dict) else None
-            return GuardrailsVerdict(allowed=False, reason=reason if isinstance(reason, str) else "")
+        verdict = verdict_from(reply)
+        if verdict is not None:
+            return verdict
         raise GuardrailsUnavailable("The guardrails service answered without a verdict.")

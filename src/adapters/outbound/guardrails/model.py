@@ -15,7 +15,7 @@ from application.errors import ApplicationError, GuardrailsUnavailable
 from application.ports import ChatModel, Guardrails
 from application.requests import RequestContext
 from domain.events import TextMessageChunk
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict
+from domain.guardrails import GuardrailsCase, GuardrailsVerdict, verdict_from
 from domain.messages import Role, TextMessage
 from domain.tools import ChatRequest, ModelParameters
 
@@ -55,12 +55,9 @@ def read_verdict(answer: str) -> GuardrailsVerdict:
         parsed = json.loads(found.group(0)) if found else None
     except ValueError:
         parsed = None
-    status = parsed.get("status") if isinstance(parsed, dict) else None
-    if status == "allowed":
-        return GuardrailsVerdict(allowed=True)
-    if status == "denied":
-        reason = parsed.get("reason") if isinstance(parsed, dict) else None
-        return GuardrailsVerdict(allowed=False, reason=reason if isinstance(reason, str) else "")
+    verdict = verdict_from(parsed)
+    if verdict is not None:
+        return verdict
     raise GuardrailsUnavailable("The guardrails check failed: the classifier's answer had no verdict.")
 
 
