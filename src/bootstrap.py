@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 from types import FrameType
 from typing import Any, TypeVar, cast
 
+import httpx
 import uvicorn
 from dependency_injector import containers, providers
 from fastapi import FastAPI
@@ -28,7 +29,14 @@ from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
 from adapters.outbound.actions import BackendAction, PythonActionRegistry, backend_action, load_action
-from adapters.outbound.agents import ConfiguredAgents
+from adapters.outbound.agents import (
+    AguiAgent,
+    ConfiguredAgents,
+    HttpAgent,
+    PythonAgent,
+    Unsupported,
+    load_python_agent,
+)
 from adapters.outbound.guardrails import ModelGuardrails, open_cloud_guardrails
 from adapters.outbound.hooks import PythonHooks, load_hook
 from adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
@@ -44,6 +52,7 @@ from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, R
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
+from application.use_cases.run_agent import RunAgent
 from domain.agents import AgentDescriptor
 
 __all__ = [
@@ -63,8 +72,28 @@ _AFTER_HOOKS_DRAIN_SECONDS = 5.0
 T = TypeVar("T")
 
 
-def _configured_agents(agents: Sequence[dict[str, Any]]) -> list[tuple[AgentDescriptor, str]]:
-    return [(AgentDescriptor(agent["name"], agent["description"]), agent["kind"]) for agent in agents]
+def _python_agents(settings: Settings) -> dict[str, Any]:
+    """The in-process agents the settings name, imported now so a bad path stops start-up."""
+    try:
+        return {a.name: load_python_agent(a.name, a.import_path) for a in settings.agents if a.import_path}
+    except ValueError as exc:
+        raise SettingsError(f"invalid setting agents: {exc}") from None
+
+
+async def _agents(settings: Settings, python_agents: dict[str, Any]) -> AsyncIterator[ConfiguredAgents]:
+    """Every configured agent; the HTTP client for remote ones lives as long as the app."""
+    timeout = httpx.Timeout(10.0, read=settings.agent_timeout_seconds)
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        agents: list[tuple[AgentDescriptor, AguiAgent]] = []
+        for agent in settings.agents:
+            descriptor = AgentDescriptor(agent.name, agent.description)
+            if agent.kind == "python":
+                agents.append((descriptor, PythonAgent(agent.name, python_agents[agent.name])))
+            elif agent.kind == "agui-http" and agent.url is not None:
+                agents.append((descriptor, HttpAgent(agent.name, agent.url, client)))
+            else:
+                agents.append((descriptor, Unsupported(agent.name, agent.kind)))
+        yield ConfiguredAgents(agents)
 
 
 _CHAT_MODELS = {"openai": open_openai_model, "anthropic": open_anthropic_model}
@@ -120,7 +149,8 @@ class Container(containers.DeclarativeContainer):
         config.store_kind,
         memory=providers.Singleton(InMemoryThreadStore, clock=clock),
     )
-    agents = providers.Singleton(ConfiguredAgents, agents=providers.Callable(_configured_agents, config.agents))
+    python_agents = providers.Dependency(instance_of=dict, default={})
+    agents = providers.Resource(_agents, settings=settings, python_agents=python_agents)
 
     chat_model = providers.Resource(_chat_model, settings=settings)
     backend_actions = providers.Dependency(instance_of=list, default=[])
@@ -145,6 +175,9 @@ class Container(containers.DeclarativeContainer):
         guardrails=guardrails,
     )
     load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store, hooks=hooks)
+    run_agent = providers.Factory(
+        RunAgent, agents=agents, store=thread_store, clock=clock, ids=ids, actions=actions, hooks=hooks
+    )
 
 
 def _hook(given: Callable[..., Any] | None, path: str | None, key: str) -> Callable[..., Any] | None:
@@ -177,6 +210,7 @@ def build_container(
     container = Container(
         settings=settings,
         backend_actions=every,
+        python_agents=_python_agents(settings),
         before_hook=providers.Object(before),
         after_hook=providers.Object(after),
     )
@@ -221,6 +255,7 @@ class _Runtime:
         self.use_cases = UseCases(
             list_agents=await _resolve(self.container.list_agents),
             load_agent_state=await _resolve(self.container.load_agent_state),
+            run_agent=await _resolve(self.container.run_agent),
             generate_response=await _resolve(self.container.generate_response),
         )
         logger.info(

@@ -19,6 +19,7 @@ from application.ports import (
 )
 from application.requests import AfterRequest, BeforeRequest, RequestContext
 from application.use_cases.generate_response import GenerateResponse
+from application.use_cases.run_agent import RunAgent
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent, RunFinished
 from domain.guardrails import GuardrailsCase, GuardrailsVerdict
@@ -61,6 +62,26 @@ class StaticAgents(AgentRunner):
     async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
         self.runs.append(request)
         yield RunFinished(request.thread_id, request.run_id)
+
+
+class ScriptedAgents(AgentRunner):
+    """Agents whose runs yield the next scripted list of events (an exception in the list is raised at
+    that point); records every run request."""
+
+    def __init__(self, agents: Sequence[AgentDescriptor], *scripts: list[RunEvent | Exception]) -> None:
+        self._agents = list(agents)
+        self._scripts = list(scripts)
+        self.runs: list[AgentRunRequest] = []
+
+    async def list_agents(self) -> Sequence[AgentDescriptor]:
+        return list(self._agents)
+
+    async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
+        self.runs.append(request)
+        for item in self._scripts.pop(0):
+            if isinstance(item, Exception):
+                raise item
+            yield item
 
 
 class ScriptedChatModel(ChatModel):
@@ -149,5 +170,20 @@ def chat_use_case(
         actions or FakeActions(),
         hooks or FakeHooks(),
         guardrails or FakeGuardrails(),
+    )
+    return use_case, store
+
+
+def agent_use_case(
+    agents: AgentRunner,
+    *,
+    actions: FakeActions | None = None,
+    hooks: FakeHooks | None = None,
+    store: InMemoryThreadStore | None = None,
+) -> tuple[RunAgent, InMemoryThreadStore]:
+    """RunAgent on fakes and an in-memory store."""
+    store = store or InMemoryThreadStore(FixedClock())
+    use_case = RunAgent(
+        agents, store, FixedClock(), SequentialIds("run"), actions or FakeActions(), hooks or FakeHooks()
     )
     return use_case, store

@@ -94,6 +94,20 @@ class CustomEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class AgentStateChanged:
+    """What a client is told of an agent during a run: its whole state, the node it is in, whether a
+    step is active, and whether the agent still holds the session (`running`: the client routes its
+    next message to the agent while it is true)."""
+
+    agent_name: str
+    node_name: str
+    run_id: str
+    state: JsonObject
+    active: bool
+    running: bool
+
+
+@dataclass(frozen=True, slots=True)
 class RunFinished:
     thread_id: str
     run_id: str
@@ -121,6 +135,7 @@ RunEvent = (
     | StepStarted
     | StepFinished
     | CustomEvent
+    | AgentStateChanged
     | RunFinished
     | RunFailed
 )

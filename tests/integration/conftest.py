@@ -19,6 +19,7 @@ from asgi_lifespan import LifespanManager
 
 from adapters.settings import Settings
 from bootstrap import create_app
+from tests.integration.agent_server import AgentServer
 from tests.integration.mock_llm import MockLLM
 
 CLIENT_DIR = Path(__file__).parent / "client"
@@ -111,6 +112,14 @@ def serve(tmp_path: Path) -> Iterator[ServeFactory]:
     for process in started:
         if process.stderr is not None:
             process.stderr.close()
+
+
+@pytest.fixture
+def agent_server() -> Iterator[AgentServer]:
+    server = AgentServer()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -293,7 +293,10 @@ def test_a_turn_with_text_and_a_tool_call_through_the_anthropic_adapter(serve: S
 def test_disabled_and_remote_actions_are_not_offered_and_the_turn_is_stored(
     serve: ServeFactory, mock_llm: MockLLM
 ) -> None:
-    config = llm_config(mock_llm) + '[[agents]]\nname = "helper"\nkind = "python"\nimport = "agents:helper"\n'
+    config = (
+        llm_config(mock_llm)
+        + '[[agents]]\nname = "helper"\nkind = "python"\nimport = "tests.integration.sample_agents:counter"\n'
+    )
     server = serve(config)
     mock_llm.script(Reply(tokens=["Stored", " answer"]))
     actions = [

@@ -11,7 +11,7 @@ from tests.integration.conftest import CLIENT_ACCEPT, ClientFactory, make_settin
 PATH = "/api/copilotkit"
 AGENTS = [
     {"name": "planner", "description": "Plans the work", "kind": "agui-http", "url": "http://127.0.0.1:9/run"},
-    {"name": "coder", "kind": "python", "import": "agents:coder"},
+    {"name": "coder", "kind": "python", "import": "tests.integration.sample_agents:counter"},
 ]
 LOAD_STATE = (
     "query loadAgentState($data: LoadAgentStateInput!) "

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from bootstrap import mount
 from tests.integration.conftest import make_settings
+from tests.integration.sample_agents import python_agent
 
 
 async def test_mounted_runtime_opens_with_the_host_lifespan_and_answers_beside_host_routes() -> None:
@@ -26,7 +27,11 @@ async def test_mounted_runtime_opens_with_the_host_lifespan_and_answers_beside_h
     async def items() -> list[str]:
         return ["a", "b"]
 
-    mount(host, "/copilot", make_settings(agents=[{"name": "helper", "kind": "python", "import": "x:y"}]))
+    mount(
+        host,
+        "/copilot",
+        make_settings(agents=[python_agent("helper")]),
+    )
     transport = httpx.ASGITransport(app=host)
     async with httpx.AsyncClient(transport=transport, base_url="http://host") as client:
         before = await client.get("/copilot/ready")

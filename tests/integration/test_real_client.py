@@ -12,7 +12,7 @@ url = "http://127.0.0.1:9/agent"
 [[agents]]
 name = "writer"
 kind = "python"
-import = "agents:writer"
+import = "tests.integration.sample_agents:counter"
 """
 
 

@@ -17,6 +17,7 @@ from bootstrap import create_app
 from tests.integration.chat import action, chat_data, request_body, result, text
 from tests.integration.conftest import CLIENT_ACCEPT, ServeFactory, llm_config, make_settings, node_client
 from tests.integration.mock_llm import MockLLM, Reply, ToolCall
+from tests.integration.sample_agents import python_agent
 from tests.integration.test_chat_streaming import response_of
 
 ALICE = {"authorization": "Bearer alice-token"}
@@ -32,7 +33,7 @@ properties = {{ audit_log = "{audit_log}", tenant = "configured-tenant" }}
 [[agents]]
 name = "assistant"
 kind = "python"
-import = "tests.integration.sample_hooks:whoami"
+import = "tests.integration.sample_agents:counter"
 
 [[actions]]
 name = "whoami"
@@ -244,7 +245,7 @@ async def test_hooks_given_in_code_guard_every_operation(mock_llm: MockLLM) -> N
             raise RequestRejected("A valid x-api-key header is required.")
         return "service-a"
 
-    settings = make_settings(agents=[{"name": "assistant", "kind": "python", "import": "m:x"}])
+    settings = make_settings(agents=[python_agent("assistant")])
     app = create_app(settings, on_before_request=only_with_key)
     query = {"query": '{ loadAgentState(data: {threadId: "t", agentName: "assistant"}) { threadExists } }'}
     async with LifespanManager(app) as started:

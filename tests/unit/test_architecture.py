@@ -10,6 +10,7 @@ from dependency_injector import providers
 
 from adapters.settings import Settings
 from bootstrap import build_container
+from tests.integration.sample_agents import python_agent
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 CORE = {"domain": {"domain"}, "application": {"domain", "application"}}
@@ -55,7 +56,7 @@ def test_the_core_imports_only_the_standard_library(layer: str) -> None:
     ],
 )
 async def test_every_container_provider_resolves(llm: dict[str, str], model_type: str, guardrails_type: str) -> None:
-    settings = Settings.model_validate({"agents": [{"name": "a", "kind": "python", "import": "m:x"}], **llm})
+    settings = Settings.model_validate({"agents": [python_agent("a")], **llm})
     container = build_container(settings)
     await container.init_resources()  # type: ignore[misc]
     try:
@@ -81,6 +82,7 @@ async def test_every_container_provider_resolves(llm: dict[str, str], model_type
         "list_agents",
         "load_agent_state",
         "generate_response",
+        "run_agent",
     }
     assert type(resolved["thread_store"]).__name__ == "InMemoryThreadStore"
     assert type(resolved["chat_model"]).__name__ == model_type

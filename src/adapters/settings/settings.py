@@ -106,6 +106,7 @@ class Settings(BaseSettings):
     llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
+    agent_timeout_seconds: float = Field(default=300.0, gt=0)
     on_before_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     on_after_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     forward_headers: Annotated[list[str], NoDecode] = ["authorization", "x-*"]

@@ -7,26 +7,20 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
-from application.errors import AccessDenied, ApplicationError, ConfigurationError
+from application.errors import ApplicationError, ConfigurationError
 from application.ports import ActionRegistry, ChatModel, Clock, Guardrails, IdGenerator, RequestHooks, ThreadStore
-from application.requests import AfterRequest, BeforeRequest, RequestContext
+from application.requests import BeforeRequest, RequestContext
+from application.streams import closed_after
+from application.use_cases.recording import RunRecorder, check_thread_access, reported
 from domain.events import (
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
-    TextMessageChunk,
-    TextMessageEnded,
-    TextMessageStarted,
-    ToolCallArgs,
-    ToolCallEnded,
-    ToolCallResult,
-    ToolCallStarted,
 )
 from domain.guardrails import TopicRules, guardrails_case
-from domain.json import parse_json_object
-from domain.messages import ActionExecutionMessage, Message, MessageStatus, ResultMessage, Role, TextMessage
-from domain.tools import ActionOutcome, ChatRequest, ModelParameters, ToolDefinition
+from domain.messages import Message, Role, TextMessage
+from domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.chat")
 
@@ -52,36 +46,6 @@ class ChatRun:
     thread_id: str
     run_id: str
     events: AsyncIterator[RunEvent]
-
-
-@dataclass(slots=True)
-class _Open:
-    """A message the model has started and not yet ended."""
-
-    message_id: str
-    parent_message_id: str | None
-    tool_name: str | None = None
-    parts: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Run:
-    """One run's working set: what the model is asked, for whom, and what it has produced so far."""
-
-    chat: ChatRequest
-    request: RequestContext
-    rules: TopicRules | None
-    backend: frozenset[str]
-    outputs: list[Message] = field(default_factory=list)
-    open_messages: dict[str, _Open] = field(default_factory=dict)
-
-    @property
-    def thread_id(self) -> str:
-        return self.chat.thread_id
-
-    @property
-    def principal(self) -> str | None:
-        return self.request.principal
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,49 +82,35 @@ class GenerateResponse:
                 "No chat model is configured: set AGUI_LLM_PROVIDER (openai or anthropic) and AGUI_LLM_MODEL."
             )
         if turn.thread_id is not None:
-            existing = await self.store.get_thread(thread_id)
-            if existing is not None and not existing.accessible_by(request.principal):
-                raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
+            await check_thread_access(self.store, thread_id, request.principal)
         backend = tuple(self.actions.definitions())
         taken = frozenset(tool.name for tool in backend)
         tools = backend + tuple(tool for tool in turn.tools if tool.name not in taken)
         chat = ChatRequest(thread_id, run_id, turn.messages, tools, turn.parameters)
-        run = _Run(chat, request, turn.guardrails, taken)
-        return ChatRun(thread_id, run_id, self._reported(self.chat_model, run))
+        recorder = RunRecorder(self.store, self.clock, thread_id, request)
+        events = self._run(self.chat_model, chat, recorder, turn.guardrails, taken)
+        return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
 
-    async def _reported(self, model: ChatModel, run: _Run) -> AsyncIterator[RunEvent]:
-        error_code: str | None = "CLIENT_DISCONNECTED"
-        events = self._run(model, run)
+    async def _run(
+        self,
+        model: ChatModel,
+        chat: ChatRequest,
+        recorder: RunRecorder,
+        rules: TopicRules | None,
+        backend: frozenset[str],
+    ) -> AsyncGenerator[RunEvent, None]:
         try:
-            async for event in events:
-                if isinstance(event, RunFinished):
-                    error_code = None
-                elif isinstance(event, RunFailed):
-                    error_code = event.code
-                yield event
-        finally:
-            await events.aclose()  # when the client left between events: store what was cut off first
-            report = AfterRequest(
-                run.thread_id, run.chat.run_id, run.request, run.chat.messages, tuple(run.outputs), error_code
-            )
-            try:
-                self.hooks.after_request(report)
-            except Exception as exc:
-                logger.error("on_after_request could not be scheduled: %s", type(exc).__name__)
-
-    async def _run(self, model: ChatModel, run: _Run) -> AsyncGenerator[RunEvent, None]:
-        try:
-            await self.store.save_messages(run.thread_id, run.chat.messages, principal=run.principal)
+            await self.store.save_messages(chat.thread_id, chat.messages, principal=recorder.request.principal)
         except ApplicationError as error:
             yield RunFailed(error.code, error.message)
             return
-        yield RunStarted(run.thread_id, run.chat.run_id)
-        case = guardrails_case(run.rules, run.chat.messages)
+        yield RunStarted(chat.thread_id, chat.run_id)
+        case = guardrails_case(rules, chat.messages)
         if case is not None:
             try:
-                verdict = await self.guardrails.check(case, run.request)
+                verdict = await self.guardrails.check(case, recorder.request)
             except ApplicationError as error:
-                logger.warning("guardrails failed in thread %s: %s %s", run.thread_id, error.code, error.message)
+                logger.warning("guardrails failed in thread %s: %s %s", chat.thread_id, error.code, error.message)
                 yield RunFailed(error.code, error.message)
                 return
             if not verdict.allowed:
@@ -168,100 +118,30 @@ class GenerateResponse:
                 denial = TextMessage(
                     id=self.ids.new_id(), created_at=self.clock.now(), role=Role.ASSISTANT, content=reason
                 )
-                run.outputs.append(denial)
+                recorder.outputs.append(denial)
                 yield RunFailed(GUARDRAILS_DENIED, reason)
                 return
         try:
-            async for event in model.stream(run.chat):
-                done = await self._track(run, event)
-                yield event
-                if done is not None and done.tool_name in run.backend:
-                    yield await self._execute(run, done)
+            async with closed_after(model.stream(chat)) as model_events:
+                async for event in model_events:
+                    done = await recorder.track(event)
+                    yield event
+                    if done is not None and done.tool_name in backend:
+                        yield await recorder.execute(self.actions, done)
         except ApplicationError as error:
-            await self._store_cut_off(run)
-            logger.warning("run failed in thread %s: %s %s", run.thread_id, error.code, error.message)
+            await recorder.cut_off()
+            logger.warning("run failed in thread %s: %s %s", chat.thread_id, error.code, error.message)
             yield RunFailed(error.code, error.message)
             return
         except (asyncio.CancelledError, GeneratorExit):
-            await asyncio.shield(self._store_cut_off(run))
+            await recorder.cut_off()
             raise
         except Exception as exc:
             # One line with the code by default; the trace only at debug level (it may hold request data).
-            logger.error("run failed in thread %s: UNKNOWN (%s)", run.thread_id, type(exc).__name__)
-            logger.debug("trace of the UNKNOWN failure in thread %s", run.thread_id, exc_info=exc)
-            await self._store_cut_off(run)
+            logger.error("run failed in thread %s: UNKNOWN (%s)", chat.thread_id, type(exc).__name__)
+            logger.debug("trace of the UNKNOWN failure in thread %s", chat.thread_id, exc_info=exc)
+            await recorder.cut_off()
             yield RunFailed("UNKNOWN", "The chat model failed unexpectedly; the server log has the details.")
             return
-        await self._store_cut_off(run)
-        yield RunFinished(run.thread_id, run.chat.run_id)
-
-    async def _execute(self, run: _Run, call: _Open) -> ToolCallResult:
-        """Run a backend action the model called. Its result is streamed and stored, and reaches the model
-        on the client's next request (the model is not called again within this one)."""
-        assert call.tool_name is not None
-        text = "".join(call.parts)
-        arguments = parse_json_object(text) if text.strip() else {}
-        if arguments is None:
-            outcome = ActionOutcome(error_code="INVALID_ARGUMENTS", error_message="Failed to parse action arguments")
-        else:
-            outcome = await self.actions.execute(call.tool_name, arguments, run.request)
-        result = ResultMessage(
-            id=f"result-{call.message_id}",
-            created_at=self.clock.now(),
-            action_execution_id=call.message_id,
-            action_name=call.tool_name,
-            result=outcome.as_result_text(),
-        )
-        await self._store(run, [result])
-        return ToolCallResult(result.id, call.message_id, call.tool_name, result.result)
-
-    async def _store(self, run: _Run, messages: list[Message]) -> None:
-        run.outputs.extend(messages)
-        await self.store.save_messages(run.thread_id, messages, principal=run.principal)
-
-    async def _track(self, run: _Run, event: RunEvent) -> _Open | None:
-        """Follow the model's messages; store each one that ends, and return it."""
-        open_messages = run.open_messages
-        match event:
-            case TextMessageStarted(message_id=message_id, parent_message_id=parent):
-                open_messages[message_id] = _Open(message_id, parent)
-            case ToolCallStarted(tool_call_id=call_id, tool_name=name, parent_message_id=parent):
-                open_messages[call_id] = _Open(call_id, parent, tool_name=name)
-            case TextMessageChunk(message_id=key, delta=delta) | ToolCallArgs(tool_call_id=key, delta=delta):
-                if key in open_messages:
-                    open_messages[key].parts.append(delta)
-            case TextMessageEnded(message_id=key) | ToolCallEnded(tool_call_id=key):
-                done = open_messages.pop(key, None)
-                if done is not None:
-                    await self._store(run, [self._message(done, MessageStatus.SUCCESS)])
-                return done
-            case _:
-                pass
-        return None
-
-    async def _store_cut_off(self, run: _Run) -> None:
-        if run.open_messages:
-            cut = [self._message(item, MessageStatus.FAILED) for item in run.open_messages.values()]
-            run.open_messages.clear()
-            await self._store(run, cut)
-
-    def _message(self, item: _Open, status: MessageStatus) -> Message:
-        text = "".join(item.parts)
-        if item.tool_name is None:
-            return TextMessage(
-                id=item.message_id,
-                created_at=self.clock.now(),
-                role=Role.ASSISTANT,
-                content=text,
-                parent_message_id=item.parent_message_id,
-                status=status,
-            )
-        arguments = parse_json_object(text) if text else {}
-        return ActionExecutionMessage(
-            id=item.message_id,
-            created_at=self.clock.now(),
-            name=item.tool_name,
-            arguments=arguments if arguments is not None else {"_unparsed": text},
-            parent_message_id=item.parent_message_id,
-            status=status if arguments is not None else MessageStatus.FAILED,
-        )
+        await recorder.cut_off()
+        yield RunFinished(chat.thread_id, chat.run_id)

@@ -11,6 +11,7 @@ from application.requests import RequestContext
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
 from application.use_cases.load_agent_state import LoadAgentState
+from application.use_cases.run_agent import RunAgent
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +19,7 @@ class UseCases:
     list_agents: ListAgents
     load_agent_state: LoadAgentState
     generate_response: GenerateResponse
+    run_agent: RunAgent
 
 
 @dataclass(slots=True)

@@ -23,6 +23,7 @@ from application.errors import InvalidInput
 from application.requests import RequestContext
 from application.use_cases.generate_response import ChatTurn
 from application.use_cases.load_agent_state import AgentStateView
+from application.use_cases.run_agent import AgentTurn
 from domain.agents import AgentDescriptor
 from domain.guardrails import TopicRules
 from domain.json import JsonObject, parse_json_object
@@ -126,6 +127,48 @@ def chat_turn(
         request=request.with_properties(properties or {}).at_url(_given(data.frontend.url) or None),
         guardrails=_guardrails(_given(data.cloud)),
     )
+
+
+def agent_turn(
+    data: GenerateCopilotResponseInput, request: RequestContext, properties: JsonObject | None = None
+) -> AgentTurn:
+    """An `agentSession` request as the agent use-case takes it: every frontend action but disabled ones
+    (`remote` ones are for agents), the client's state and config of the agent, its readables, and the
+    answer to an interrupt."""
+    session = _given(data.agent_session)
+    assert session is not None
+    name = session.agent_name
+    messages = tuple(message for item in data.messages if (message := _message(item)) is not None)
+    tools = tuple(
+        _tool(action)
+        for action in data.frontend.actions
+        if _given(action.available) is not ActionInputAvailability.disabled
+    )
+    sent = next((item for item in _given(data.agent_states) or () if item.agent_name == name), None)
+    state = _object(sent.state, f"agentStates[{name}].state") if sent is not None else None
+    config_text = _given(sent.config) if sent is not None else None
+    config = _object(config_text, f"agentStates[{name}].config") if config_text else {}
+    meta = _given(data.meta_events) or []
+    resume = _given(meta[0].response) if meta else None
+    return AgentTurn(
+        agent_name=name,
+        messages=messages,
+        thread_id=_given(data.thread_id) or _given(session.thread_id) or None,
+        node_name=_given(session.node_name) or None,
+        tools=tools,
+        state=state,
+        config=config or {},
+        context=tuple((item.description, item.value) for item in _given(data.context) or ()),
+        resume=resume,
+        request=request.with_properties(properties or {}),
+    )
+
+
+def _object(text: str, what: str) -> JsonObject:
+    parsed = parse_json_object(text) if text.strip() else {}
+    if parsed is None:
+        raise InvalidInput(f"{what} must be a JSON object")
+    return parsed
 
 
 def _guardrails(cloud: CloudInput | None) -> TopicRules | None:

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 from graphql import (
     DirectiveNode,
     DocumentNode,
@@ -244,10 +245,13 @@ class GraphQLEndpoint:
             async for result in subsequent:
                 yield converter.subsequent(result)
         finally:
-            try:
-                await subsequent.aclose()
-            finally:
-                await context.close()
+            # When the client left, this runs in a cancelled scope where every await is cancelled again:
+            # shield the clean-up, or the run and its upstream connection would be left open.
+            with anyio.CancelScope(shield=True):
+                try:
+                    await subsequent.aclose()
+                finally:
+                    await context.close()
 
 
 def _single_response(result: ExecutionResult, response_format: SingleFormat) -> Response:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -13,6 +15,7 @@ from adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRo
 from adapters.inbound.graphql.errors import presentation
 from adapters.inbound.graphql.outputs import (
     ActionExecutionMessageOutput,
+    AgentStateMessageOutput,
     FailedMessageStatus,
     FailedResponseStatus,
     MessageStatusValue,
@@ -26,6 +29,7 @@ from adapters.inbound.graphql.progress import MessageProgress
 from adapters.inbound.graphql.scalars import JSON, DateTimeISO
 from application.use_cases.generate_response import GUARDRAILS_DENIED
 from domain.events import (
+    AgentStateChanged,
     RunEvent,
     RunFailed,
     RunFinished,
@@ -46,8 +50,9 @@ ENDED_WITHOUT_FINISH = "The run ended without finishing"
 
 
 class RunView:
-    def __init__(self, events: AsyncIterator[RunEvent]) -> None:
+    def __init__(self, events: AsyncIterator[RunEvent], thread_id: str = "") -> None:
         self._events = events
+        self._thread_id = thread_id
         self.progress = ResponseProgress()
         self._open: dict[str, tuple[MessageProgress[MessageStatusValue], str]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -126,6 +131,24 @@ class RunView:
                         action_execution_id=event.tool_call_id,
                         action_name=event.tool_name,
                         result=event.content,
+                    )
+                )
+            case AgentStateChanged():
+                self.progress.add_message(
+                    AgentStateMessageOutput(
+                        id=f"ck-{uuid.uuid4()}",
+                        created_at=DateTimeISO(_now()),
+                        progress=MessageProgress[MessageStatusValue](
+                            self.progress.broadcast, status=SuccessMessageStatus()
+                        ),
+                        thread_id=self._thread_id,
+                        agent_name=event.agent_name,
+                        node_name=event.node_name,
+                        run_id=event.run_id,
+                        active=event.active,
+                        role=MessageRole.assistant,
+                        state=json.dumps(event.state, ensure_ascii=False, separators=(",", ":")),
+                        running=event.running,
                     )
                 )
             case RunFinished():

@@ -8,7 +8,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from adapters.inbound.graphql.context import GraphQLContext
-from adapters.inbound.graphql.convert import agents_response, chat_turn, load_state_response
+from adapters.inbound.graphql.convert import agent_turn, agents_response, chat_turn, load_state_response
 from adapters.inbound.graphql.inputs import GenerateCopilotResponseInput, LoadAgentStateInput
 from adapters.inbound.graphql.outputs import (
     MESSAGE_OUTPUT_TYPES,
@@ -48,9 +48,12 @@ class Mutation:
     async def generate_copilot_response(
         self, info: Context, data: GenerateCopilotResponseInput, properties: JSONObject | None = strawberry.UNSET
     ) -> CopilotResponse:
-        turn = chat_turn(data, info.context.request, properties if isinstance(properties, dict) else None)
-        run = await info.context.use_cases.generate_response(turn)
-        view = RunView(run.events)
+        given = properties if isinstance(properties, dict) else None
+        if data.agent_session:
+            run = await info.context.use_cases.run_agent(agent_turn(data, info.context.request, given))
+        else:
+            run = await info.context.use_cases.generate_response(chat_turn(data, info.context.request, given))
+        view = RunView(run.events, run.thread_id)
         info.context.runs.track(view)
 
         async def close() -> None:

@@ -1,0 +1,7 @@
+"""The AG-UI wire (ag-ui-protocol 0.x models): run events to and from AG-UI events, messages and run
+input. One place for the mapping, imported by the agent adapters and by the v2 inbound adapter."""
+
+from adapters.agui_wire.events import EVENT_ADAPTER, AgentProtocolError, EventTranslator
+from adapters.agui_wire.inputs import run_agent_input, to_agui_messages
+
+__all__ = ["EVENT_ADAPTER", "AgentProtocolError", "EventTranslator", "run_agent_input", "to_agui_messages"]

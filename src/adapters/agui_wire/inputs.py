@@ -1,0 +1,73 @@
+"""What an AG-UI agent is sent: `RunAgentInput` with the conversation as AG-UI messages."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from ag_ui.core import (
+    AssistantMessage,
+    Context,
+    DeveloperMessage,
+    FunctionCall,
+    Message,
+    RunAgentInput,
+    SystemMessage,
+    Tool,
+    ToolCall,
+    ToolMessage,
+    UserMessage,
+)
+
+from application.ports import AgentRunRequest
+from domain.messages import ActionExecutionMessage, ResultMessage, Role, TextMessage
+from domain.messages import Message as DomainMessage
+
+
+def to_agui_messages(messages: Sequence[DomainMessage]) -> list[Message]:
+    """Texts by role; a tool call joins the assistant message it names as parent (or a new one); results
+    become tool messages. Images and agent-state snapshots are not sent."""
+    converted: list[Message] = []
+    assistants: dict[str, AssistantMessage] = {}
+    for message in messages:
+        match message:
+            case TextMessage(role=Role.USER):
+                converted.append(UserMessage(id=message.id, content=message.content))
+            case TextMessage(role=Role.SYSTEM):
+                converted.append(SystemMessage(id=message.id, content=message.content))
+            case TextMessage(role=Role.DEVELOPER):
+                converted.append(DeveloperMessage(id=message.id, content=message.content))
+            case TextMessage():
+                assistant = AssistantMessage(id=message.id, content=message.content)
+                assistants[message.id] = assistant
+                converted.append(assistant)
+            case ActionExecutionMessage():
+                call = ToolCall(
+                    id=message.id, function=FunctionCall(name=message.name, arguments=json.dumps(message.arguments))
+                )
+                owner_id = message.parent_message_id or message.id
+                owner = assistants.get(owner_id)
+                if owner is None:
+                    owner = AssistantMessage(id=owner_id, tool_calls=[])
+                    assistants[owner_id] = owner
+                    converted.append(owner)
+                owner.tool_calls = [*(owner.tool_calls or []), call]
+            case ResultMessage():
+                converted.append(
+                    ToolMessage(id=message.id, content=message.result, tool_call_id=message.action_execution_id)
+                )
+            case _:
+                pass
+    return converted
+
+
+def run_agent_input(request: AgentRunRequest) -> RunAgentInput:
+    return RunAgentInput(
+        thread_id=request.thread_id,
+        run_id=request.run_id,
+        state=request.state,
+        messages=to_agui_messages(request.messages),
+        tools=[Tool(name=t.name, description=t.description, parameters=t.parameters) for t in request.tools],
+        context=[Context(description=description, value=value) for description, value in request.context],
+        forwarded_props=request.forwarded_props,
+    )

@@ -1,0 +1,49 @@
+"""An AG-UI agent over HTTP: `RunAgentInput` POSTed as JSON, AG-UI events back as server-sent events."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+from ag_ui.core import RunAgentInput
+from httpx_sse import SSEError, aconnect_sse
+from pydantic import ValidationError
+
+from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError
+from adapters.outbound.agents.configured import AguiAgent
+from application.errors import UpstreamError, UpstreamUnavailable
+
+
+class HttpAgent(AguiAgent):
+    def __init__(self, name: str, url: str, client: httpx.AsyncClient) -> None:
+        self._name = name
+        self._url = url
+        self._client = client
+
+    async def events(self, run_input: RunAgentInput) -> AsyncIterator[Any]:
+        body = run_input.model_dump(mode="json", by_alias=True)
+        headers = {"accept": "text/event-stream"}
+        try:
+            async with aconnect_sse(self._client, "POST", self._url, json=body, headers=headers) as source:
+                status = source.response.status_code
+                if status >= 400:
+                    raise UpstreamError(f"Agent '{self._name}' answered HTTP {status} at {self._url}.", status=status)
+                async for message in source.aiter_sse():
+                    if not message.data.strip():
+                        continue
+                    try:
+                        yield EVENT_ADAPTER.validate_json(message.data)
+                    except ValidationError as exc:
+                        kind = exc.errors()[0]["msg"] if exc.errors() else "invalid"
+                        raise AgentProtocolError(self._name, f"an event that is not AG-UI ({kind})") from None
+        except SSEError:
+            raise AgentProtocolError(self._name, "a response that is not an event stream") from None
+        except httpx.TimeoutException:
+            raise UpstreamUnavailable(
+                f"Agent '{self._name}' at {self._url} did not answer in time (AGUI_AGENT_TIMEOUT_SECONDS)."
+            ) from None
+        except httpx.HTTPError as exc:
+            raise UpstreamUnavailable(
+                f"Agent '{self._name}' at {self._url} could not be reached ({type(exc).__name__})."
+            ) from None

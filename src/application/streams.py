@@ -1,0 +1,22 @@
+"""Closing the streams a run reads from, whichever way the run ends."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+@asynccontextmanager
+async def closed_after(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[T]]:
+    """`stream`, closed on leaving the block. A reader stopped between two items (a client that left)
+    would otherwise leave an upstream generator, and the connection it holds, open until garbage
+    collection."""
+    try:
+        yield stream
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()

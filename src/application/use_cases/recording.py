@@ -1,0 +1,157 @@
+"""What a run produces, followed and stored as it streams: shared by the chat and the agent runs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator
+from dataclasses import dataclass, field
+
+from application.errors import AccessDenied
+from application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
+from application.requests import AfterRequest, RequestContext
+from domain.events import (
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
+    ToolCallResult,
+    ToolCallStarted,
+)
+from domain.json import parse_json_object
+from domain.messages import ActionExecutionMessage, Message, MessageStatus, ResultMessage, Role, TextMessage
+from domain.tools import ActionOutcome
+
+logger = logging.getLogger("agui_runtime.runs")
+
+
+@dataclass(slots=True)
+class OpenMessage:
+    """A message the model or agent has started and not yet ended."""
+
+    message_id: str
+    parent_message_id: str | None
+    tool_name: str | None = None
+    parts: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class RunRecorder:
+    """Stores each output message of a run when it ends, and what is still open as failed when the run
+    is cut off; keeps every output for `on_after_request`."""
+
+    store: ThreadStore
+    clock: Clock
+    thread_id: str
+    request: RequestContext
+    outputs: list[Message] = field(default_factory=list)
+    open_messages: dict[str, OpenMessage] = field(default_factory=dict)
+
+    async def track(self, event: RunEvent) -> OpenMessage | None:
+        """Follow the run's messages; store each one that ends, and return it."""
+        match event:
+            case TextMessageStarted(message_id=message_id, parent_message_id=parent):
+                self.open_messages[message_id] = OpenMessage(message_id, parent)
+            case ToolCallStarted(tool_call_id=call_id, tool_name=name, parent_message_id=parent):
+                self.open_messages[call_id] = OpenMessage(call_id, parent, tool_name=name)
+            case TextMessageChunk(message_id=key, delta=delta) | ToolCallArgs(tool_call_id=key, delta=delta):
+                if key in self.open_messages:
+                    self.open_messages[key].parts.append(delta)
+            case TextMessageEnded(message_id=key) | ToolCallEnded(tool_call_id=key):
+                done = self.open_messages.pop(key, None)
+                if done is not None:
+                    await self.store_messages([self._message(done, MessageStatus.SUCCESS)])
+                return done
+            case ToolCallResult():
+                result = ResultMessage(
+                    id=event.message_id,
+                    created_at=self.clock.now(),
+                    action_execution_id=event.tool_call_id,
+                    action_name=event.tool_name,
+                    result=event.content,
+                )
+                await self.store_messages([result])
+            case _:
+                pass
+        return None
+
+    async def execute(self, actions: ActionRegistry, call: OpenMessage) -> ToolCallResult:
+        """Run a backend action that was called; its result is stored and returned as an event."""
+        assert call.tool_name is not None
+        text = "".join(call.parts)
+        arguments = parse_json_object(text) if text.strip() else {}
+        if arguments is None:
+            outcome = ActionOutcome(error_code="INVALID_ARGUMENTS", error_message="Failed to parse action arguments")
+        else:
+            outcome = await actions.execute(call.tool_name, arguments, self.request)
+        event = ToolCallResult(f"result-{call.message_id}", call.message_id, call.tool_name, outcome.as_result_text())
+        await self.track(event)
+        return event
+
+    async def store_messages(self, messages: list[Message]) -> None:
+        self.outputs.extend(messages)
+        await self.store.save_messages(self.thread_id, messages, principal=self.request.principal)
+
+    async def cut_off(self) -> None:
+        """Store what is still open as failed, with what it had (shielded: it also runs on cancellation)."""
+        if self.open_messages:
+            cut = [self._message(item, MessageStatus.FAILED) for item in self.open_messages.values()]
+            self.open_messages.clear()
+            await asyncio.shield(self.store_messages(cut))
+
+    def _message(self, item: OpenMessage, status: MessageStatus) -> Message:
+        text = "".join(item.parts)
+        if item.tool_name is None:
+            return TextMessage(
+                id=item.message_id,
+                created_at=self.clock.now(),
+                role=Role.ASSISTANT,
+                content=text,
+                parent_message_id=item.parent_message_id,
+                status=status,
+            )
+        arguments = parse_json_object(text) if text else {}
+        return ActionExecutionMessage(
+            id=item.message_id,
+            created_at=self.clock.now(),
+            name=item.tool_name,
+            arguments=arguments if arguments is not None else {"_unparsed": text},
+            parent_message_id=item.parent_message_id,
+            status=status if arguments is not None else MessageStatus.FAILED,
+        )
+
+
+async def check_thread_access(store: ThreadStore, thread_id: str, principal: str | None) -> None:
+    """Refuse, before anything is stored or run, a thread that another principal owns."""
+    existing = await store.get_thread(thread_id)
+    if existing is not None and not existing.accessible_by(principal):
+        raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
+
+
+async def reported(
+    events: AsyncGenerator[RunEvent, None],
+    recorder: RunRecorder,
+    hooks: RequestHooks,
+    run_id: str,
+    inputs: tuple[Message, ...],
+) -> AsyncIterator[RunEvent]:
+    """`events` as they come; however the run ends, `on_after_request` gets its report afterwards."""
+    error_code: str | None = "CLIENT_DISCONNECTED"
+    try:
+        async for event in events:
+            if isinstance(event, RunFinished):
+                error_code = None
+            elif isinstance(event, RunFailed):
+                error_code = event.code
+            yield event
+    finally:
+        await events.aclose()  # when the client left between events: store what was cut off first
+        report = AfterRequest(recorder.thread_id, run_id, recorder.request, inputs, tuple(recorder.outputs), error_code)
+        try:
+            hooks.after_request(report)
+        except Exception as exc:
+            logger.error("on_after_request could not be scheduled: %s", type(exc).__name__)

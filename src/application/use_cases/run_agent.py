@@ -1,0 +1,244 @@
+"""One agent turn (the client's `agentSession`): the request goes to the agent it names, whose events
+are streamed back, its state kept per (thread, agent)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass, field
+
+from application.errors import AgentNotFound, ApplicationError
+from application.ports import (
+    ActionRegistry,
+    AgentRunner,
+    AgentRunRequest,
+    Clock,
+    IdGenerator,
+    RequestHooks,
+    ThreadStore,
+)
+from application.requests import BeforeRequest, RequestContext
+from application.streams import closed_after
+from application.use_cases.generate_response import ChatRun
+from application.use_cases.recording import RunRecorder, check_thread_access, reported
+from domain.agent_state import AgentStateKey
+from domain.events import (
+    AgentStateChanged,
+    CustomEvent,
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StateSnapshot,
+    StepFinished,
+    StepStarted,
+)
+from domain.json import JsonObject
+from domain.messages import Message
+from domain.tools import ToolDefinition
+
+logger = logging.getLogger("agui_runtime.agents")
+
+EXIT_EVENT = "Exit"
+_NO_PARAMETERS: JsonObject = {"type": "object", "properties": {}, "required": []}
+
+
+@dataclass(frozen=True, slots=True)
+class AgentTurn:
+    """A converted agent request. `state` is the client's latest state of the agent (`agentStates`),
+    None when it sent none; `resume` answers an interrupt (the first meta event's `response`)."""
+
+    agent_name: str
+    messages: tuple[Message, ...]
+    thread_id: str | None = None
+    node_name: str | None = None
+    tools: tuple[ToolDefinition, ...] = ()
+    state: JsonObject | None = None
+    config: JsonObject = field(default_factory=dict)
+    context: tuple[tuple[str, str], ...] = ()
+    resume: str | None = None
+    request: RequestContext = field(default_factory=RequestContext)
+
+
+@dataclass(slots=True)
+class _Session:
+    """What the client is told of the agent: the node it is in, whether a step is active, whether it
+    still holds the session."""
+
+    key: AgentStateKey
+    run_id: str
+    node_name: str
+    state: JsonObject
+    active: bool = True
+    running: bool = True
+
+    def changed(self) -> AgentStateChanged:
+        return AgentStateChanged(
+            self.key.agent_name, self.node_name, self.run_id, self.state, self.active, self.running
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RunAgent:
+    """Rules:
+    - `on_before_request` and thread scoping as for a chat turn; an agent that is not configured is
+      `AgentNotFound` for this request only.
+    - The agent receives the client's state of it when sent, else the stored one; every other agent and
+      every backend action as tools, then the frontend actions (first name wins); the request's
+      properties at the top level of `forwardedProps`, and `command.resume` when answering an interrupt.
+    - Its events stream until the agent itself ends the run; a frontend tool call does not end it.
+      Backend actions it calls are run by the runtime. Each state snapshot is stored for (thread, agent)
+      and sent as an `AgentStateChanged` (`running` stays true until the agent sends the `Exit` event).
+    - A failure of the agent ends the run with `RunFailed`; what was stored stays stored."""
+
+    agents: AgentRunner
+    store: ThreadStore
+    clock: Clock
+    ids: IdGenerator
+    actions: ActionRegistry
+    hooks: RequestHooks
+
+    async def __call__(self, turn: AgentTurn) -> ChatRun:
+        thread_id = turn.thread_id or self.ids.new_id()
+        run_id = self.ids.new_id()
+        before = BeforeRequest(
+            "generateCopilotResponse",
+            turn.request,
+            thread_id=thread_id,
+            run_id=run_id,
+            agent_name=turn.agent_name,
+            input_messages=turn.messages,
+        )
+        request = turn.request.for_principal(await self.hooks.before_request(before))
+        agents = list(await self.agents.list_agents())
+        if turn.agent_name not in [agent.name for agent in agents]:
+            raise AgentNotFound(turn.agent_name, [agent.name for agent in agents])
+        await check_thread_access(self.store, thread_id, request.principal)
+        key = AgentStateKey(thread_id, turn.agent_name)
+        if turn.state is not None:
+            state = turn.state
+        else:
+            stored = await self.store.load_state(key)
+            state = stored.values if stored is not None else {}
+        backend = tuple(self.actions.definitions())
+        others = tuple(
+            ToolDefinition(agent.name, agent.description, _NO_PARAMETERS)
+            for agent in agents
+            if agent.name != turn.agent_name
+        )
+        tools = _first_wins(backend + others + turn.tools)
+        run_request = AgentRunRequest(
+            agent_name=turn.agent_name,
+            thread_id=thread_id,
+            run_id=run_id,
+            messages=turn.messages,
+            state=state,
+            tools=tools,
+            context=turn.context,
+            forwarded_props=_forwarded_props(turn, request),
+            request=request,
+        )
+        recorder = RunRecorder(self.store, self.clock, thread_id, request)
+        session = _Session(key, run_id, turn.node_name or "", state)
+        backend_names = frozenset(tool.name for tool in backend)
+        events = self._run(run_request, recorder, session, backend_names)
+        return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
+
+    async def _run(
+        self, run: AgentRunRequest, recorder: RunRecorder, session: _Session, backend: frozenset[str]
+    ) -> AsyncGenerator[RunEvent, None]:
+        try:
+            await self.store.save_messages(run.thread_id, run.messages, principal=recorder.request.principal)
+        except ApplicationError as error:
+            yield RunFailed(error.code, error.message)
+            return
+        yield RunStarted(run.thread_id, run.run_id)
+        finished = False
+        try:
+            async with closed_after(self.agents.run(run)) as agent_events:
+                async for event in agent_events:
+                    match event:
+                        case RunStarted():
+                            continue
+                        case RunFinished():
+                            finished = True
+                            break
+                        case RunFailed():
+                            await recorder.cut_off()
+                            logger.warning(
+                                "agent %s failed in thread %s: %s", run.agent_name, run.thread_id, event.code
+                            )
+                            yield event
+                            return
+                        case StateSnapshot(state=state):
+                            session.state = state
+                            await self.store.save_state(session.key, state, expected_version=None)
+                            yield session.changed()
+                        case StepStarted(step_name=name):
+                            session.node_name, session.active = name, True
+                            yield session.changed()
+                        case StepFinished():
+                            session.active = False
+                            yield session.changed()
+                        case CustomEvent(name=name):
+                            if name == EXIT_EVENT:
+                                session.running = False
+                            yield event
+                        case _:
+                            done = await recorder.track(event)
+                            yield event
+                            if done is not None and done.tool_name in backend:
+                                yield await recorder.execute(self.actions, done)
+        except ApplicationError as error:
+            await recorder.cut_off()
+            logger.warning(
+                "agent %s failed in thread %s: %s %s", run.agent_name, run.thread_id, error.code, error.message
+            )
+            yield RunFailed(error.code, error.message)
+            return
+        except (asyncio.CancelledError, GeneratorExit):
+            await recorder.cut_off()
+            raise
+        except Exception as exc:
+            logger.error(
+                "agent %s failed in thread %s: UNKNOWN (%s)", run.agent_name, run.thread_id, type(exc).__name__
+            )
+            logger.debug("trace of the agent failure", exc_info=exc)
+            await recorder.cut_off()
+            yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' failed unexpectedly; the server log has the details.")
+            return
+        await recorder.cut_off()
+        if not finished:
+            yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED.")
+            return
+        if session.state or not session.running:
+            session.active = False
+            yield session.changed()
+        yield RunFinished(run.thread_id, run.run_id)
+
+
+def _first_wins(tools: tuple[ToolDefinition, ...]) -> tuple[ToolDefinition, ...]:
+    seen: set[str] = set()
+    kept = []
+    for tool in tools:
+        if tool.name not in seen:
+            seen.add(tool.name)
+            kept.append(tool)
+    return tuple(kept)
+
+
+def _forwarded_props(turn: AgentTurn, request: RequestContext) -> JsonObject:
+    """As the reference builds them: config (without `streamSubgraphs`), the resume command, thread
+    metadata, the node, then every request property at the top level."""
+    config = {key: value for key, value in turn.config.items() if key != "streamSubgraphs"}
+    props: JsonObject = {"config": config}
+    if turn.resume is not None:
+        props["command"] = {"resume": turn.resume}
+    metadata = request.properties.get("threadMetadata")
+    props["threadMetadata"] = metadata if isinstance(metadata, dict) else {}
+    if turn.node_name:
+        props["nodeName"] = turn.node_name
+    if "streamSubgraphs" in turn.config:
+        props["streamSubgraphs"] = turn.config["streamSubgraphs"]
+    return {**props, **request.properties}

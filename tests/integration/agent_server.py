@@ -1,0 +1,111 @@
+"""An AG-UI agent server on loopback: the counter agent over SSE, plus routes that misbehave in the
+ways a remote agent can (an error status, events out of order, events that are not AG-UI, a stream that
+never ends). Records every request body and every stream the client closed early."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from ag_ui.core import RunAgentInput
+from ag_ui.encoder import EventEncoder
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.routing import Route
+
+from tests.integration.sample_agents import CounterAgent
+
+
+@dataclass
+class AgentServer:
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    disconnects: list[float] = field(default_factory=list)
+    url: str = ""
+    _server: uvicorn.Server | None = None
+    _thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        app = Starlette(
+            routes=[
+                Route("/counter", self._counter, methods=["POST"]),
+                Route("/status/{code:int}", self._status, methods=["POST"]),
+                Route("/out-of-order", self._out_of_order, methods=["POST"]),
+                Route("/not-agui", self._not_agui, methods=["POST"]),
+                Route("/endless", self._endless, methods=["POST"]),
+            ]
+        )
+        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+        self._thread = threading.Thread(target=self._server.run, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("the agent server did not start")
+            time.sleep(0.01)
+        port = self._server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=10)
+
+    async def _input(self, request: Request) -> RunAgentInput:
+        body: dict[str, Any] = await request.json()
+        self.requests.append(body)
+        return RunAgentInput.model_validate(body)
+
+    async def _counter(self, request: Request) -> Response:
+        run_input = await self._input(request)
+        encoder = EventEncoder()
+
+        async def stream() -> AsyncIterator[str]:
+            async for event in CounterAgent().run(run_input):
+                yield encoder.encode(event)
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+    async def _status(self, request: Request) -> Response:
+        await self._input(request)
+        return JSONResponse({"detail": "agent exploded"}, status_code=int(request.path_params["code"]))
+
+    async def _out_of_order(self, request: Request) -> Response:
+        run_input = await self._input(request)
+        started = {"type": "RUN_STARTED", "threadId": run_input.thread_id, "runId": run_input.run_id}
+        content = {"type": "TEXT_MESSAGE_CONTENT", "messageId": "never-started", "delta": "hi"}
+        return _sse([started, content])
+
+    async def _not_agui(self, request: Request) -> Response:
+        await self._input(request)
+        return _sse([{"type": "NOT_AN_EVENT", "hello": 1}])
+
+    async def _endless(self, request: Request) -> Response:
+        run_input = await self._input(request)
+
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                yield _frame({"type": "RUN_STARTED", "threadId": run_input.thread_id, "runId": run_input.run_id})
+                yield _frame({"type": "TEXT_MESSAGE_START", "messageId": "m-endless", "role": "assistant"})
+                while True:
+                    yield _frame({"type": "TEXT_MESSAGE_CONTENT", "messageId": "m-endless", "delta": "more "})
+                    await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                self.disconnects.append(time.time())
+                raise
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+def _frame(event: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(event)}\n\n".encode()
+
+
+def _sse(events: list[dict[str, Any]]) -> Response:
+    return Response(b"".join(_frame(event) for event in events), media_type="text/event-stream")

@@ -1,0 +1,127 @@
+"""The AG-UI wire mapping: events to run events (deltas applied, order enforced) and messages to AG-UI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, EventTranslator, to_agui_messages
+from domain.events import (
+    CustomEvent,
+    RunFailed,
+    RunFinished,
+    StateSnapshot,
+    TextMessageChunk,
+    ToolCallResult,
+)
+from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def wire(*events: dict[str, Any]) -> list[Any]:
+    return [EVENT_ADAPTER.validate_python(event) for event in events]
+
+
+def test_deltas_are_applied_to_the_current_state_and_messages_are_left_out_of_it() -> None:
+    translator = EventTranslator("planner", {"count": 1})
+    out = [
+        event
+        for raw in wire(
+            {"type": "STATE_DELTA", "delta": [{"op": "replace", "path": "/count", "value": 2}]},
+            {"type": "STATE_SNAPSHOT", "snapshot": {"count": 5, "messages": [{"id": "x"}]}},
+            {"type": "STATE_DELTA", "delta": [{"op": "add", "path": "/items", "value": ["a"]}]},
+        )
+        for event in translator.translate(raw)
+    ]
+    assert out == [
+        StateSnapshot("planner", {"count": 2}),
+        StateSnapshot("planner", {"count": 5}),
+        StateSnapshot("planner", {"count": 5, "items": ["a"]}),
+    ]
+
+
+def test_tool_results_get_the_name_of_their_call_and_custom_events_pass() -> None:
+    translator = EventTranslator("planner")
+    events = wire(
+        {"type": "TOOL_CALL_START", "toolCallId": "c1", "toolCallName": "search"},
+        {"type": "TOOL_CALL_END", "toolCallId": "c1"},
+        {"type": "TOOL_CALL_RESULT", "messageId": "r1", "toolCallId": "c1", "content": "found"},
+        {"type": "TOOL_CALL_RESULT", "messageId": "r2", "toolCallId": "c9", "content": "?"},
+        {"type": "CUSTOM", "name": "Exit", "value": True},
+        {"type": "RUN_ERROR", "message": "boom"},
+        {"type": "RUN_FINISHED", "threadId": "t", "runId": "r"},
+    )
+    out = [event for raw in events for event in translator.translate(raw)]
+    assert out[2:] == [
+        ToolCallResult("r1", "c1", "search", "found"),
+        ToolCallResult("r2", "c9", "unknown", "?"),
+        CustomEvent("Exit", True),
+        RunFailed("AGENT_ERROR", "boom"),
+        RunFinished("t", "r"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("events", "problem"),
+    [
+        ([{"type": "TEXT_MESSAGE_CONTENT", "messageId": "m", "delta": "x"}], "content for text message 'm'"),
+        ([{"type": "TOOL_CALL_ARGS", "toolCallId": "c", "delta": "{}"}], "arguments for tool call 'c'"),
+        ([{"type": "STATE_DELTA", "delta": [{"op": "replace", "path": "/missing", "value": 1}]}], "does not apply"),
+        (
+            [
+                {"type": "TEXT_MESSAGE_START", "messageId": "m", "role": "assistant"},
+                {"type": "RUN_FINISHED", "threadId": "t", "runId": "r"},
+            ],
+            "RUN_FINISHED with messages still open",
+        ),
+    ],
+)
+def test_events_out_of_order_are_protocol_errors(events: list[dict[str, Any]], problem: str) -> None:
+    translator = EventTranslator("planner")
+    *before, last = wire(*events)
+    for raw in before:
+        translator.translate(raw)
+    with pytest.raises(AgentProtocolError, match=problem):
+        translator.translate(last)
+
+
+def test_text_chunks_follow_their_start() -> None:
+    translator = EventTranslator("planner")
+    start, content = wire(
+        {"type": "TEXT_MESSAGE_START", "messageId": "m", "role": "assistant"},
+        {"type": "TEXT_MESSAGE_CONTENT", "messageId": "m", "delta": "Hi"},
+    )
+    translator.translate(start)
+    assert translator.translate(content) == [TextMessageChunk("m", "Hi")]
+
+
+def test_messages_become_agui_messages_with_calls_joined_to_their_parent() -> None:
+    messages: list[Message] = [
+        TextMessage(id="s", created_at=T0, role=Role.SYSTEM, content="Be brief"),
+        TextMessage(id="u", created_at=T0, role=Role.USER, content="Paint it"),
+        TextMessage(id="a", created_at=T0, role=Role.ASSISTANT, content="Sure"),
+        ActionExecutionMessage(id="c1", created_at=T0, name="paint", arguments={"c": "red"}, parent_message_id="a"),
+        ActionExecutionMessage(id="c2", created_at=T0, name="frame", arguments={}),
+        ResultMessage(id="r1", created_at=T0, action_execution_id="c1", action_name="paint", result="done"),
+        ImageMessage(id="i", created_at=T0, role=Role.USER, format="png", bytes="AAAA"),
+    ]
+    dumped = [m.model_dump(by_alias=True, exclude_none=True) for m in to_agui_messages(messages)]
+    assert dumped == [
+        {"id": "s", "role": "system", "content": "Be brief"},
+        {"id": "u", "role": "user", "content": "Paint it"},
+        {
+            "id": "a",
+            "role": "assistant",
+            "content": "Sure",
+            "toolCalls": [{"id": "c1", "type": "function", "function": {"name": "paint", "arguments": '{"c": "red"}'}}],
+        },
+        {
+            "id": "c2",
+            "role": "assistant",
+            "toolCalls": [{"id": "c2", "type": "function", "function": {"name": "frame", "arguments": "{}"}}],
+        },
+        {"id": "r1", "role": "tool", "content": "done", "toolCallId": "c1"},
+    ]
