@@ -173,6 +173,7 @@ class Container(containers.DeclarativeContainer):
         actions=actions,
         hooks=hooks,
         guardrails=guardrails,
+        agents=agents,
     )
     load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store, hooks=hooks)
     run_agent = providers.Factory(

@@ -159,6 +159,7 @@ def chat_use_case(
     hooks: FakeHooks | None = None,
     guardrails: FakeGuardrails | None = None,
     store: InMemoryThreadStore | None = None,
+    agents: AgentRunner | None = None,
 ) -> tuple[GenerateResponse, InMemoryThreadStore]:
     """GenerateResponse on fakes and an in-memory store (given, to share one between use-cases)."""
     store = store or InMemoryThreadStore(FixedClock())
@@ -170,6 +171,7 @@ def chat_use_case(
         actions or FakeActions(),
         hooks or FakeHooks(),
         guardrails or FakeGuardrails(),
+        agents,
     )
     return use_case, store
 

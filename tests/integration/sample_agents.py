@@ -36,14 +36,26 @@ def _last_user_text(run_input: RunAgentInput) -> str:
 
 
 class CounterAgent:
-    """Counts its turns in its state and says so. Says `color <name>` → calls the frontend action
-    `setColor`; `bye` → the `Exit` event; `fail` → RUN_ERROR; `weather` → calls the backend action
-    `getWeather`. Its state also records what it was given, for the tests to read back."""
+    """Counts its turns in its state and says so. What the user says steers it:
+    - `color <name>`: calls the frontend action `setColor`; `weather`: calls the backend `getWeather`;
+    - `approve?`: a LangGraph-style interrupt, answered on the next request (`command.resume`);
+    - `bye`: the `Exit` event; `fail`: RUN_ERROR.
+    Its state also records what it was given, for the tests to read back."""
 
     async def run(self, run_input: RunAgentInput) -> AsyncIterator[BaseEvent]:
         thread, run = run_input.thread_id, run_input.run_id
         said = _last_user_text(run_input)
         yield RunStartedEvent(thread_id=thread, run_id=run)
+        command = run_input.forwarded_props.get("command") if isinstance(run_input.forwarded_props, dict) else None
+        if isinstance(command, dict) and "resume" in command:
+            for event in text_events(f"You answered: {command['resume']}"):
+                yield event
+            yield RunFinishedEvent(thread_id=thread, run_id=run)
+            return
+        if said == "approve?":
+            yield CustomEvent(name="on_interrupt", value={"question": "Proceed with the plan?"})
+            yield RunFinishedEvent(thread_id=thread, run_id=run)
+            return
         if said == "fail":
             yield RunErrorEvent(message="The counter broke: no more numbers.", code="COUNTER_BROKEN")
             return
@@ -72,6 +84,15 @@ class CounterAgent:
         if said == "bye":
             yield CustomEvent(name="Exit", value=True)
         yield RunFinishedEvent(thread_id=thread, run_id=run)
+
+
+def text_events(text: str) -> list[BaseEvent]:
+    message_id = f"m-{uuid.uuid4()}"
+    return [
+        TextMessageStartEvent(message_id=message_id),
+        TextMessageContentEvent(message_id=message_id, delta=text),
+        TextMessageEndEvent(message_id=message_id),
+    ]
 
 
 def tool_call_events(name: str, arguments: dict[str, Any], parent: str) -> list[BaseEvent]:

@@ -9,7 +9,8 @@ from typing import Any
 
 from tests.integration.agent_server import AgentServer
 from tests.integration.chat import chat_data, text
-from tests.integration.conftest import ServeFactory, node_client
+from tests.integration.conftest import ServeFactory, llm_config, node_client
+from tests.integration.mock_llm import MockLLM, Reply, ToolCall
 from tests.integration.sample_agents import COUNTER
 from tests.integration.test_chat_streaming import SET_COLOR, response_of
 
@@ -148,3 +149,42 @@ def test_a_client_abort_closes_the_agent_request(serve: ServeFactory, agent_serv
     while not agent_server.disconnects and time.monotonic() < deadline:
         time.sleep(0.05)
     assert agent_server.disconnects, "the agent's stream was not closed after the client left"
+
+
+def test_an_interrupt_reaches_the_client_and_its_answer_resumes_the_agent(serve: ServeFactory) -> None:
+    server = serve(agents_config())
+    asked = response_of(generate(server.url, agent_data("counter", "t-i1", [text("u1", "approve?")])))
+
+    [interrupt] = asked["metaEvents"]
+    assert (interrupt["__typename"], interrupt["name"]) == ("LangGraphInterruptEvent", "LangGraphInterruptEvent")
+    assert json.loads(interrupt["value"]) == {"question": "Proceed with the plan?"}
+    assert asked["status"]["code"] == "Success"
+
+    answer = {"name": "LangGraphInterruptEvent", "value": interrupt["value"], "response": "yes, go"}
+    resumed = response_of(
+        generate(server.url, agent_data("counter", "t-i1", [text("u1", "approve?")], metaEvents=[answer]))
+    )
+    texts = [m for m in resumed["messages"] if m["__typename"] == "TextMessageOutput"]
+    assert "".join(texts[0]["content"]) == "You answered: yes, go"
+
+
+def test_router_mode_the_model_calls_an_agent_that_runs_into_the_response(
+    serve: ServeFactory, mock_llm: MockLLM
+) -> None:
+    server = serve(llm_config(mock_llm) + agents_config())
+    mock_llm.script(Reply(tool_calls=[ToolCall("call_c", "counter", ["{}"])]))
+
+    response = response_of(generate(server.url, chat_data("t-r1", [text("u1", "hello")], actions=[SET_COLOR])))
+
+    offered = {tool["function"]["name"]: tool["function"] for tool in mock_llm.requests[0]["tools"]}
+    assert offered["counter"]["description"] == "Counts"
+    assert offered["counter"]["parameters"] == {"type": "object", "properties": {}, "required": []}
+    kinds = [m["__typename"] for m in response["messages"]]
+    assert kinds[:2] == ["ActionExecutionMessageOutput", "ResultMessageOutput"]
+    assert response["messages"][1]["result"] == "counter agent started"
+    texts = [m for m in response["messages"] if m["__typename"] == "TextMessageOutput"]
+    assert "".join(texts[0]["content"]) == "Count is 1."
+    state = json.loads(states_of(response)[-1]["state"])
+    assert state["given"]["tools"] == ["setColor"]  # the agent gets the frontend's tools only
+    assert response["status"]["code"] == "Success"
+    assert len(mock_llm.requests) == 1

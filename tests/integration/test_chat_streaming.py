@@ -307,7 +307,8 @@ def test_disabled_and_remote_actions_are_not_offered_and_the_turn_is_stored(
 
     answer = response_of(generate(server.url, chat_data("thread-12", [text("u1", "Remember me")], actions)))
 
-    assert [tool["function"]["name"] for tool in mock_llm.requests[0]["tools"]] == ["setColor"]
+    # the configured agent is offered as a tool (router mode), then the enabled frontend action only
+    assert [tool["function"]["name"] for tool in mock_llm.requests[0]["tools"]] == ["helper", "setColor"]
     loaded = node_client(server.url, "loadAgentState", '{"threadId": "thread-12", "agentName": "helper"}')
     state = loaded["data"]
     assert isinstance(state, dict)

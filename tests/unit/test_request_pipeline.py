@@ -15,25 +15,29 @@ from application.use_cases.load_agent_state import LoadAgentState, LoadAgentStat
 from domain.agent_state import AgentStateKey
 from domain.agents import AgentDescriptor
 from domain.events import (
+    AgentStateChanged,
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
+    StateSnapshot,
     TextMessageChunk,
     TextMessageEnded,
     TextMessageStarted,
     ToolCallArgs,
     ToolCallEnded,
+    ToolCallResult,
     ToolCallStarted,
 )
 from domain.guardrails import GuardrailsVerdict, TopicRules
 from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
-from domain.tools import ActionOutcome
+from domain.tools import ActionOutcome, ToolDefinition
 from tests.fakes import (
     FakeActions,
     FakeGuardrails,
     FakeHooks,
     FixedClock,
+    ScriptedAgents,
     ScriptedChatModel,
     StaticAgents,
     chat_use_case,
@@ -252,3 +256,37 @@ async def test_empty_rules_mean_no_guardrails() -> None:
     use_case, _ = chat_use_case(ScriptedChatModel(ANSWER), guardrails=guardrails)
     await events_of(use_case, ChatTurn(messages=(HELLO,), thread_id="t1", guardrails=TopicRules()))
     assert guardrails.cases == []
+
+
+# --- router mode -----------------------------------------------------------------------------------
+
+
+async def test_the_model_can_start_an_agent_that_runs_into_the_same_response() -> None:
+    call: list[RunEvent | Exception] = [ToolCallStarted("c1", "planner"), ToolCallArgs("c1", "{}"), ToolCallEnded("c1")]
+    agent_script: list[RunEvent | Exception] = [
+        StateSnapshot("planner", {"plan": ["a"]}),
+        TextMessageStarted("m1"),
+        TextMessageChunk("m1", "Planned."),
+        TextMessageEnded("m1"),
+        RunFinished("t1", "agent-run"),
+    ]
+    agents = ScriptedAgents([AgentDescriptor("planner", "Plans trips")], agent_script)
+    model = ScriptedChatModel(call)
+    frontend = (ToolDefinition("confirm"),)
+    use_case, store = chat_use_case(model, agents=agents, actions=FakeActions({"lookup": ActionOutcome()}))
+
+    events = await events_of(use_case, ChatTurn(messages=(HELLO,), thread_id="t1", tools=frontend))
+
+    offered = {tool.name: tool for tool in model.requests[0].tools}
+    assert offered["planner"].description == "Plans trips"
+    assert offered["planner"].parameters["properties"] == {}
+    assert ToolCallResult("result-c1", "c1", "planner", "planner agent started") in events
+    assert TextMessageChunk("m1", "Planned.") in events
+    assert [e.state for e in events if isinstance(e, AgentStateChanged)][-1] == {"plan": ["a"]}
+    assert isinstance(events[-1], RunFinished)
+    [run] = agents.runs
+    assert [t.name for t in run.tools] == ["confirm"]  # the frontend's only, as in the reference
+    assert run.messages == (HELLO,)
+    stored = await store.load_state(AgentStateKey("t1", "planner"))
+    assert stored is not None
+    assert stored.values == {"plan": ["a"]}

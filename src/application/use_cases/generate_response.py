@@ -8,10 +8,22 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
 from application.errors import ApplicationError, ConfigurationError
-from application.ports import ActionRegistry, ChatModel, Clock, Guardrails, IdGenerator, RequestHooks, ThreadStore
+from application.ports import (
+    ActionRegistry,
+    AgentRunner,
+    AgentRunRequest,
+    ChatModel,
+    Clock,
+    Guardrails,
+    IdGenerator,
+    RequestHooks,
+    ThreadStore,
+)
 from application.requests import BeforeRequest, RequestContext
 from application.streams import closed_after
+from application.use_cases.agent_relay import AgentSession, relay_agent
 from application.use_cases.recording import RunRecorder, check_thread_access, reported
+from domain.agent_state import AgentStateKey
 from domain.events import (
     RunEvent,
     RunFailed,
@@ -19,6 +31,7 @@ from domain.events import (
     RunStarted,
 )
 from domain.guardrails import TopicRules, guardrails_case
+from domain.json import JsonObject
 from domain.messages import Message, Role, TextMessage
 from domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
@@ -69,6 +82,7 @@ class GenerateResponse:
     actions: ActionRegistry
     hooks: RequestHooks
     guardrails: Guardrails
+    agents: AgentRunner | None = None
 
     async def __call__(self, turn: ChatTurn) -> ChatRun:
         thread_id = turn.thread_id or self.ids.new_id()
@@ -84,11 +98,15 @@ class GenerateResponse:
         if turn.thread_id is not None:
             await check_thread_access(self.store, thread_id, request.principal)
         backend = tuple(self.actions.definitions())
-        taken = frozenset(tool.name for tool in backend)
-        tools = backend + tuple(tool for tool in turn.tools if tool.name not in taken)
+        agents = list(await self.agents.list_agents()) if self.agents is not None else []
+        # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
+        agent_tools = tuple(ToolDefinition(agent.name, agent.description, NO_PARAMETERS) for agent in agents)
+        tools = first_wins(backend + agent_tools + turn.tools)
         chat = ChatRequest(thread_id, run_id, turn.messages, tools, turn.parameters)
         recorder = RunRecorder(self.store, self.clock, thread_id, request)
-        events = self._run(self.chat_model, chat, recorder, turn.guardrails, taken)
+        taken = frozenset(tool.name for tool in backend)
+        routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
+        events = self._run(self.chat_model, chat, recorder, turn.guardrails, routes)
         return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
 
     async def _run(
@@ -97,7 +115,7 @@ class GenerateResponse:
         chat: ChatRequest,
         recorder: RunRecorder,
         rules: TopicRules | None,
-        backend: frozenset[str],
+        routes: _Routes,
     ) -> AsyncGenerator[RunEvent, None]:
         try:
             await self.store.save_messages(chat.thread_id, chat.messages, principal=recorder.request.principal)
@@ -126,8 +144,17 @@ class GenerateResponse:
                 async for event in model_events:
                     done = await recorder.track(event)
                     yield event
-                    if done is not None and done.tool_name in backend:
+                    if done is None or done.tool_name is None:
+                        continue
+                    if done.tool_name in routes.backend:
                         yield await recorder.execute(self.actions, done)
+                    elif done.tool_name in routes.agents:
+                        yield await recorder.result(done, f"{done.tool_name} agent started")
+                        async with closed_after(self._route(done.tool_name, chat, recorder, routes)) as agent_events:
+                            async for agent_event in agent_events:
+                                yield agent_event
+                                if isinstance(agent_event, RunFailed):
+                                    return
         except ApplicationError as error:
             await recorder.cut_off()
             logger.warning("run failed in thread %s: %s %s", chat.thread_id, error.code, error.message)
@@ -145,3 +172,55 @@ class GenerateResponse:
             return
         await recorder.cut_off()
         yield RunFinished(chat.thread_id, chat.run_id)
+
+    async def _route(
+        self, name: str, chat: ChatRequest, recorder: RunRecorder, routes: _Routes
+    ) -> AsyncGenerator[RunEvent, None]:
+        """The agent the model called, run into this response. As in the reference, it sees the request's
+        messages and only the frontend actions (no backend ones)."""
+        assert self.agents is not None
+        key = AgentStateKey(chat.thread_id, name)
+        stored = await self.store.load_state(key)
+        state = stored.values if stored is not None else {}
+        properties = recorder.request.properties
+        metadata = properties.get("threadMetadata")
+        props: JsonObject = {"config": {}, "threadMetadata": metadata if isinstance(metadata, dict) else {}}
+        run = AgentRunRequest(
+            agent_name=name,
+            thread_id=chat.thread_id,
+            run_id=self.ids.new_id(),
+            messages=chat.messages,
+            state=state,
+            tools=routes.frontend,
+            forwarded_props={**props, **properties},
+            request=recorder.request,
+        )
+        session = AgentSession(key, run.run_id, "", state)
+        async with closed_after(
+            relay_agent(self.agents, self.store, self.actions, run, recorder, session, frozenset())
+        ) as events:
+            async for event in events:
+                yield event
+
+
+@dataclass(frozen=True, slots=True)
+class _Routes:
+    """Where a tool call goes: backend actions run here, agents start, anything else is the frontend's."""
+
+    backend: frozenset[str]
+    agents: frozenset[str]
+    frontend: tuple[ToolDefinition, ...]
+
+
+NO_PARAMETERS: JsonObject = {"type": "object", "properties": {}, "required": []}
+
+
+def first_wins(tools: tuple[ToolDefinition, ...]) -> tuple[ToolDefinition, ...]:
+    """The tools with each name once, the first occurrence kept (server-side tools win a clash)."""
+    seen: set[str] = set()
+    kept = []
+    for tool in tools:
+        if tool.name not in seen:
+            seen.add(tool.name)
+            kept.append(tool)
+    return tuple(kept)

@@ -88,7 +88,12 @@ class RunRecorder:
             outcome = ActionOutcome(error_code="INVALID_ARGUMENTS", error_message="Failed to parse action arguments")
         else:
             outcome = await actions.execute(call.tool_name, arguments, self.request)
-        event = ToolCallResult(f"result-{call.message_id}", call.message_id, call.tool_name, outcome.as_result_text())
+        return await self.result(call, outcome.as_result_text())
+
+    async def result(self, call: OpenMessage, text: str) -> ToolCallResult:
+        """The result of a call the runtime answered itself (id `result-<call id>`), stored."""
+        assert call.tool_name is not None
+        event = ToolCallResult(f"result-{call.message_id}", call.message_id, call.tool_name, text)
         await self.track(event)
         return event
 

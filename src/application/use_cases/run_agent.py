@@ -20,19 +20,15 @@ from application.ports import (
 )
 from application.requests import BeforeRequest, RequestContext
 from application.streams import closed_after
-from application.use_cases.generate_response import ChatRun
+from application.use_cases.agent_relay import AgentSession, relay_agent
+from application.use_cases.generate_response import NO_PARAMETERS, ChatRun, first_wins
 from application.use_cases.recording import RunRecorder, check_thread_access, reported
 from domain.agent_state import AgentStateKey
 from domain.events import (
-    AgentStateChanged,
-    CustomEvent,
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
-    StateSnapshot,
-    StepFinished,
-    StepStarted,
 )
 from domain.json import JsonObject
 from domain.messages import Message
@@ -41,7 +37,6 @@ from domain.tools import ToolDefinition
 logger = logging.getLogger("agui_runtime.agents")
 
 EXIT_EVENT = "Exit"
-_NO_PARAMETERS: JsonObject = {"type": "object", "properties": {}, "required": []}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,24 +54,6 @@ class AgentTurn:
     context: tuple[tuple[str, str], ...] = ()
     resume: str | None = None
     request: RequestContext = field(default_factory=RequestContext)
-
-
-@dataclass(slots=True)
-class _Session:
-    """What the client is told of the agent: the node it is in, whether a step is active, whether it
-    still holds the session."""
-
-    key: AgentStateKey
-    run_id: str
-    node_name: str
-    state: JsonObject
-    active: bool = True
-    running: bool = True
-
-    def changed(self) -> AgentStateChanged:
-        return AgentStateChanged(
-            self.key.agent_name, self.node_name, self.run_id, self.state, self.active, self.running
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +100,11 @@ class RunAgent:
             state = stored.values if stored is not None else {}
         backend = tuple(self.actions.definitions())
         others = tuple(
-            ToolDefinition(agent.name, agent.description, _NO_PARAMETERS)
+            ToolDefinition(agent.name, agent.description, NO_PARAMETERS)
             for agent in agents
             if agent.name != turn.agent_name
         )
-        tools = _first_wins(backend + others + turn.tools)
+        tools = first_wins(backend + others + turn.tools)
         run_request = AgentRunRequest(
             agent_name=turn.agent_name,
             thread_id=thread_id,
@@ -140,13 +117,13 @@ class RunAgent:
             request=request,
         )
         recorder = RunRecorder(self.store, self.clock, thread_id, request)
-        session = _Session(key, run_id, turn.node_name or "", state)
+        session = AgentSession(key, run_id, turn.node_name or "", state)
         backend_names = frozenset(tool.name for tool in backend)
         events = self._run(run_request, recorder, session, backend_names)
         return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
 
     async def _run(
-        self, run: AgentRunRequest, recorder: RunRecorder, session: _Session, backend: frozenset[str]
+        self, run: AgentRunRequest, recorder: RunRecorder, session: AgentSession, backend: frozenset[str]
     ) -> AsyncGenerator[RunEvent, None]:
         try:
             await self.store.save_messages(run.thread_id, run.messages, principal=recorder.request.principal)
@@ -154,42 +131,13 @@ class RunAgent:
             yield RunFailed(error.code, error.message)
             return
         yield RunStarted(run.thread_id, run.run_id)
-        finished = False
         try:
-            async with closed_after(self.agents.run(run)) as agent_events:
-                async for event in agent_events:
-                    match event:
-                        case RunStarted():
-                            continue
-                        case RunFinished():
-                            finished = True
-                            break
-                        case RunFailed():
-                            await recorder.cut_off()
-                            logger.warning(
-                                "agent %s failed in thread %s: %s", run.agent_name, run.thread_id, event.code
-                            )
-                            yield event
-                            return
-                        case StateSnapshot(state=state):
-                            session.state = state
-                            await self.store.save_state(session.key, state, expected_version=None)
-                            yield session.changed()
-                        case StepStarted(step_name=name):
-                            session.node_name, session.active = name, True
-                            yield session.changed()
-                        case StepFinished():
-                            session.active = False
-                            yield session.changed()
-                        case CustomEvent(name=name):
-                            if name == EXIT_EVENT:
-                                session.running = False
-                            yield event
-                        case _:
-                            done = await recorder.track(event)
-                            yield event
-                            if done is not None and done.tool_name in backend:
-                                yield await recorder.execute(self.actions, done)
+            relay = relay_agent(self.agents, self.store, self.actions, run, recorder, session, backend)
+            async with closed_after(relay) as events:
+                async for event in events:
+                    yield event
+                    if isinstance(event, RunFailed):
+                        return
         except ApplicationError as error:
             await recorder.cut_off()
             logger.warning(
@@ -208,24 +156,8 @@ class RunAgent:
             await recorder.cut_off()
             yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' failed unexpectedly; the server log has the details.")
             return
-        await recorder.cut_off()
-        if not finished:
-            yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED.")
-            return
-        if session.state or not session.running:
-            session.active = False
-            yield session.changed()
-        yield RunFinished(run.thread_id, run.run_id)
-
-
-def _first_wins(tools: tuple[ToolDefinition, ...]) -> tuple[ToolDefinition, ...]:
-    seen: set[str] = set()
-    kept = []
-    for tool in tools:
-        if tool.name not in seen:
-            seen.add(tool.name)
-            kept.append(tool)
-    return tuple(kept)
+        if session.finished:
+            yield RunFinished(run.thread_id, run.run_id)
 
 
 def _forwarded_props(turn: AgentTurn, request: RequestContext) -> JsonObject:

@@ -82,6 +82,10 @@ class RunProgress(Generic[M, E, S]):
         self.messages.append(message)
         self.broadcast.notify()
 
+    def add_meta_event(self, event: E) -> None:
+        self.meta_events.append(event)
+        self.broadcast.notify()
+
     def finish(self, status: S) -> None:
         if self.status is None:
             self.status = status

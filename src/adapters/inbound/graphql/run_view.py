@@ -11,13 +11,17 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRole
+from adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRole, MetaEventName
 from adapters.inbound.graphql.errors import presentation
 from adapters.inbound.graphql.outputs import (
     ActionExecutionMessageOutput,
     AgentStateMessageOutput,
+    BaseMessageOutput,
+    CopilotKitLangGraphInterruptEvent,
+    CopilotKitLangGraphInterruptEventData,
     FailedMessageStatus,
     FailedResponseStatus,
+    LangGraphInterruptEvent,
     MessageStatusValue,
     ResponseProgress,
     ResultMessageOutput,
@@ -30,6 +34,7 @@ from adapters.inbound.graphql.scalars import JSON, DateTimeISO
 from application.use_cases.generate_response import GUARDRAILS_DENIED
 from domain.events import (
     AgentStateChanged,
+    CustomEvent,
     RunEvent,
     RunFailed,
     RunFinished,
@@ -44,6 +49,9 @@ from domain.events import (
 
 logger = logging.getLogger("agui_runtime.graphql")
 
+# AG-UI custom event names that carry a LangGraph interrupt (the first is ag-ui-langgraph's).
+INTERRUPT_EVENTS = frozenset({"on_interrupt", "LangGraphInterruptEvent"})
+COPILOTKIT_INTERRUPT_EVENTS = frozenset({"on_copilotkit_interrupt", "CopilotKitLangGraphInterruptEvent"})
 TEXT_CUT_OFF = "Error streaming message content"
 ARGUMENTS_CUT_OFF = "An unknown error has occurred in the action execution argument stream"
 ENDED_WITHOUT_FINISH = "The run ended without finishing"
@@ -151,6 +159,14 @@ class RunView:
                         running=event.running,
                     )
                 )
+            case CustomEvent(name=name, value=value) if name in INTERRUPT_EVENTS:
+                self.progress.add_meta_event(
+                    LangGraphInterruptEvent(
+                        type="MetaEvent", name=MetaEventName.LangGraphInterruptEvent, value=_text(value)
+                    )
+                )
+            case CustomEvent(name=name, value=value) if name in COPILOTKIT_INTERRUPT_EVENTS:
+                self.progress.add_meta_event(self._copilotkit_interrupt(value))
             case RunFinished():
                 self._cut_open()
                 self.progress.finish(SuccessResponseStatus())
@@ -158,6 +174,40 @@ class RunView:
                 self._fail(code, message)
             case _:
                 pass
+
+    def _copilotkit_interrupt(self, value: object) -> CopilotKitLangGraphInterruptEvent:
+        """The interrupt with the messages it carries (typically an action the frontend runs): texts and
+        action calls become messages; anything else is left out (the reference threw on it)."""
+        payload = value if isinstance(value, dict) else {"value": value}
+        items = payload.get("messages")
+        messages: list[BaseMessageOutput] = []
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            done = MessageProgress[MessageStatusValue](self.progress.broadcast, status=SuccessMessageStatus())
+            message_id = str(item.get("id") or f"ck-{uuid.uuid4()}")
+            if "content" in item and "role" in item:
+                done.parts.append(_text(item["content"]))
+                role = (
+                    MessageRole(item["role"])
+                    if item["role"] in MessageRole._value2member_map_
+                    else MessageRole.assistant
+                )
+                messages.append(
+                    TextMessageOutput(id=message_id, created_at=DateTimeISO(_now()), progress=done, role=role)
+                )
+            elif "arguments" in item:
+                done.parts.append(_text(item["arguments"]))
+                name = str(item.get("name", ""))
+                messages.append(
+                    ActionExecutionMessageOutput(
+                        id=message_id, created_at=DateTimeISO(_now()), progress=done, name=name
+                    )
+                )
+        data = CopilotKitLangGraphInterruptEventData(value=_text(payload.get("value")), messages=messages)
+        return CopilotKitLangGraphInterruptEvent(
+            type="MetaEvent", name=MetaEventName.CopilotKitLangGraphInterruptEvent, data=data
+        )
 
     def _start(self, key: str, cut_off_reason: str) -> MessageProgress[MessageStatusValue]:
         progress = MessageProgress[MessageStatusValue](self.progress.broadcast)
@@ -182,6 +232,11 @@ class RunView:
             details = {"description": message, "originalError": {**original, "message": message}}
             reason = FailedResponseStatusReason.UNKNOWN_ERROR
         self.progress.finish(FailedResponseStatus(reason=reason, details=JSON(details)))
+
+
+def _text(value: object) -> str:
+    """Interrupt values go out as text: a string as it is, anything else as JSON (the client parses it)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _now() -> datetime:

@@ -1,0 +1,100 @@
+"""An agent's run as a client sees it: shared by agent sessions and by agents the chat model calls."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+
+from application.ports import ActionRegistry, AgentRunner, AgentRunRequest, ThreadStore
+from application.streams import closed_after
+from application.use_cases.recording import RunRecorder
+from domain.agent_state import AgentStateKey
+from domain.events import (
+    AgentStateChanged,
+    CustomEvent,
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    StateSnapshot,
+    StepFinished,
+    StepStarted,
+)
+from domain.json import JsonObject
+
+logger = logging.getLogger("agui_runtime.agents")
+
+EXIT_EVENT = "Exit"
+
+
+@dataclass(slots=True)
+class AgentSession:
+    """What the client is told of the agent: the node it is in, whether a step is active, whether it
+    still holds the session (`running`), and whether its run finished."""
+
+    key: AgentStateKey
+    run_id: str
+    node_name: str
+    state: JsonObject
+    active: bool = True
+    running: bool = True
+    finished: bool = False
+
+    def changed(self) -> AgentStateChanged:
+        return AgentStateChanged(
+            self.key.agent_name, self.node_name, self.run_id, self.state, self.active, self.running
+        )
+
+
+async def relay_agent(
+    agents: AgentRunner,
+    store: ThreadStore,
+    actions: ActionRegistry,
+    run: AgentRunRequest,
+    recorder: RunRecorder,
+    session: AgentSession,
+    backend: frozenset[str],
+) -> AsyncGenerator[RunEvent, None]:
+    """The agent's events until it ends its run (`session.finished`) or fails (a `RunFailed`, last):
+    messages recorded, backend calls executed, state snapshots stored and sent as `AgentStateChanged`.
+    Exceptions of the agent adapter propagate."""
+    async with closed_after(agents.run(run)) as agent_events:
+        async for event in agent_events:
+            match event:
+                case RunStarted():
+                    continue
+                case RunFinished():
+                    session.finished = True
+                    break
+                case RunFailed():
+                    await recorder.cut_off()
+                    logger.warning("agent %s failed in thread %s: %s", run.agent_name, run.thread_id, event.code)
+                    yield event
+                    return
+                case StateSnapshot(state=state):
+                    session.state = state
+                    await store.save_state(session.key, state, expected_version=None)
+                    yield session.changed()
+                case StepStarted(step_name=name):
+                    session.node_name, session.active = name, True
+                    yield session.changed()
+                case StepFinished():
+                    session.active = False
+                    yield session.changed()
+                case CustomEvent(name=name):
+                    if name == EXIT_EVENT:
+                        session.running = False
+                    yield event
+                case _:
+                    done = await recorder.track(event)
+                    yield event
+                    if done is not None and done.tool_name in backend:
+                        yield await recorder.execute(actions, done)
+    await recorder.cut_off()
+    if not session.finished:
+        yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED.")
+        return
+    if session.state or not session.running:
+        session.active = False
+        yield session.changed()
