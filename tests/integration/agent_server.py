@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from ag_ui.core import RunAgentInput
 from ag_ui.encoder import EventEncoder
 from starlette.applications import Starlette
@@ -20,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from tests.integration.loopback import Loopback
 from tests.integration.sample_agents import CounterAgent
 
 
@@ -28,8 +27,7 @@ class AgentServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
     disconnects: list[float] = field(default_factory=list)
     url: str = ""
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _loopback: Loopback | None = None
 
     def start(self) -> None:
         app = Starlette(
@@ -41,21 +39,12 @@ class AgentServer:
                 Route("/endless", self._endless, methods=["POST"]),
             ]
         )
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the agent server did not start")
-            time.sleep(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
+        self._loopback = Loopback(app, "agent server")
+        self.url = self._loopback.start() + ""
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+        if self._loopback is not None:
+            self._loopback.stop()
 
     async def _input(self, request: Request) -> RunAgentInput:
         body: dict[str, Any] = await request.json()

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.integration.loopback import Loopback
 
 
 @dataclass
@@ -48,8 +48,7 @@ class MockLLM:
     verdicts: deque[tuple[int, dict[str, Any]]] = field(default_factory=deque)
     guardrails_requests: list[tuple[dict[str, str], dict[str, Any]]] = field(default_factory=list)
     url: str = ""
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _loopback: Loopback | None = None
 
     def script(self, *replies: Reply) -> None:
         self.replies.extend(replies)
@@ -62,21 +61,12 @@ class MockLLM:
                 Route("/guardrails/validate", self._guardrails, methods=["POST"]),
             ]
         )
-        self._server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("the mock LLM did not start")
-            time.sleep(0.01)
-        port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}/v1"
+        self._loopback = Loopback(app, "mock LLM")
+        self.url = self._loopback.start() + "/v1"
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
+        if self._loopback is not None:
+            self._loopback.stop()
 
     async def _next(self, request: Request) -> tuple[dict[str, Any], Reply]:
         body: dict[str, Any] = await request.json()

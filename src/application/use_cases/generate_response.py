@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from application.ports import (
 from application.requests import BeforeRequest, RequestContext
 from application.streams import closed_after
 from application.use_cases.agent_relay import AgentSession, relay_agent
-from application.use_cases.recording import RunRecorder, check_thread_access, reported
+from application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
 from domain.agent_state import AgentStateKey
 from domain.events import (
     RunEvent,
@@ -139,39 +138,34 @@ class GenerateResponse:
                 recorder.outputs.append(denial)
                 yield RunFailed(GUARDRAILS_DENIED, reason)
                 return
-        try:
-            async with closed_after(model.stream(chat)) as model_events:
-                async for event in model_events:
-                    done = await recorder.track(event)
-                    yield event
-                    if done is None or done.tool_name is None:
-                        continue
-                    if done.tool_name in routes.backend:
-                        yield await recorder.execute(self.actions, done)
-                    elif done.tool_name in routes.agents:
-                        yield await recorder.result(done, f"{done.tool_name} agent started")
-                        async with closed_after(self._route(done.tool_name, chat, recorder, routes)) as agent_events:
-                            async for agent_event in agent_events:
-                                yield agent_event
-                                if isinstance(agent_event, RunFailed):
-                                    return
-        except ApplicationError as error:
-            await recorder.cut_off()
-            logger.warning("run failed in thread %s: %s %s", chat.thread_id, error.code, error.message)
-            yield RunFailed(error.code, error.message)
-            return
-        except (asyncio.CancelledError, GeneratorExit):
-            await recorder.cut_off()
-            raise
-        except Exception as exc:
-            # One line with the code by default; the trace only at debug level (it may hold request data).
-            logger.error("run failed in thread %s: UNKNOWN (%s)", chat.thread_id, type(exc).__name__)
-            logger.debug("trace of the UNKNOWN failure in thread %s", chat.thread_id, exc_info=exc)
-            await recorder.cut_off()
-            yield RunFailed("UNKNOWN", "The chat model failed unexpectedly; the server log has the details.")
-            return
+        produced = failures_as_events(self._answer(model, chat, recorder, routes), recorder, "The chat model")
+        async with closed_after(produced) as events:
+            async for event in events:
+                yield event
+                if isinstance(event, RunFailed):
+                    return
         await recorder.cut_off()
         yield RunFinished(chat.thread_id, chat.run_id)
+
+    async def _answer(
+        self, model: ChatModel, chat: ChatRequest, recorder: RunRecorder, routes: _Routes
+    ) -> AsyncGenerator[RunEvent, None]:
+        """The model's answer, with the backend actions it calls run and the agents it calls started."""
+        async with closed_after(model.stream(chat)) as model_events:
+            async for event in model_events:
+                done = await recorder.track(event)
+                yield event
+                if done is None or done.tool_name is None:
+                    continue
+                if done.tool_name in routes.backend:
+                    yield await recorder.execute(self.actions, done)
+                elif done.tool_name in routes.agents:
+                    yield await recorder.result(done, f"{done.tool_name} agent started")
+                    async with closed_after(self._route(done.tool_name, chat, recorder, routes)) as agent_events:
+                        async for agent_event in agent_events:
+                            yield agent_event
+                            if isinstance(agent_event, RunFailed):
+                                return
 
     async def _route(
         self, name: str, chat: ChatRequest, recorder: RunRecorder, routes: _Routes

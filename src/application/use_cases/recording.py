@@ -7,9 +7,10 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
-from application.errors import AccessDenied
+from application.errors import AccessDenied, ApplicationError
 from application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
 from application.requests import AfterRequest, RequestContext
+from application.streams import closed_after
 from domain.events import (
     RunEvent,
     RunFailed,
@@ -160,3 +161,30 @@ async def reported(
             hooks.after_request(report)
         except Exception as exc:
             logger.error("on_after_request could not be scheduled: %s", type(exc).__name__)
+
+
+async def failures_as_events(
+    events: AsyncGenerator[RunEvent, None], recorder: RunRecorder, subject: str
+) -> AsyncGenerator[RunEvent, None]:
+    """`events` until the first `RunFailed`; a failure while producing them becomes that last event
+    (its code, or UNKNOWN with a generic message: `subject` names what failed). What was open is stored
+    as failed, also when the reader leaves."""
+    try:
+        async with closed_after(events) as stream:
+            async for event in stream:
+                yield event
+                if isinstance(event, RunFailed):
+                    return
+    except ApplicationError as error:
+        await recorder.cut_off()
+        logger.warning("run failed in thread %s: %s %s", recorder.thread_id, error.code, error.message)
+        yield RunFailed(error.code, error.message)
+    except (asyncio.CancelledError, GeneratorExit):
+        await recorder.cut_off()
+        raise
+    except Exception as exc:
+        # One line with the code by default; the trace only at debug level (it may hold request data).
+        logger.error("run failed in thread %s: UNKNOWN (%s)", recorder.thread_id, type(exc).__name__)
+        logger.debug("trace of the UNKNOWN failure in thread %s", recorder.thread_id, exc_info=exc)
+        await recorder.cut_off()
+        yield RunFailed("UNKNOWN", f"{subject} failed unexpectedly; the server log has the details.")

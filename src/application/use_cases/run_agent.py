@@ -3,7 +3,6 @@ are streamed back, its state kept per (thread, agent)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from application.requests import BeforeRequest, RequestContext
 from application.streams import closed_after
 from application.use_cases.agent_relay import AgentSession, relay_agent
 from application.use_cases.generate_response import NO_PARAMETERS, ChatRun, first_wins
-from application.use_cases.recording import RunRecorder, check_thread_access, reported
+from application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
 from domain.agent_state import AgentStateKey
 from domain.events import (
     RunEvent,
@@ -131,31 +130,12 @@ class RunAgent:
             yield RunFailed(error.code, error.message)
             return
         yield RunStarted(run.thread_id, run.run_id)
-        try:
-            relay = relay_agent(self.agents, self.store, self.actions, run, recorder, session, backend)
-            async with closed_after(relay) as events:
-                async for event in events:
-                    yield event
-                    if isinstance(event, RunFailed):
-                        return
-        except ApplicationError as error:
-            await recorder.cut_off()
-            logger.warning(
-                "agent %s failed in thread %s: %s %s", run.agent_name, run.thread_id, error.code, error.message
-            )
-            yield RunFailed(error.code, error.message)
-            return
-        except (asyncio.CancelledError, GeneratorExit):
-            await recorder.cut_off()
-            raise
-        except Exception as exc:
-            logger.error(
-                "agent %s failed in thread %s: UNKNOWN (%s)", run.agent_name, run.thread_id, type(exc).__name__
-            )
-            logger.debug("trace of the agent failure", exc_info=exc)
-            await recorder.cut_off()
-            yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' failed unexpectedly; the server log has the details.")
-            return
+        relay = relay_agent(self.agents, self.store, self.actions, run, recorder, session, backend)
+        async with closed_after(failures_as_events(relay, recorder, f"Agent '{run.agent_name}'")) as events:
+            async for event in events:
+                yield event
+                if isinstance(event, RunFailed):
+                    return
         if session.finished:
             yield RunFinished(run.thread_id, run.run_id)
 
