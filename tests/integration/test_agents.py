@@ -188,3 +188,22 @@ def test_router_mode_the_model_calls_an_agent_that_runs_into_the_response(
     assert state["given"]["tools"] == ["setColor"]  # the agent gets the frontend's tools only
     assert response["status"]["code"] == "Success"
     assert len(mock_llm.requests) == 1
+
+
+def test_a_pydantic_ai_agent_runs_in_process_with_shared_state(serve: ServeFactory) -> None:
+    server = serve(
+        '[[agents]]\nname = "tally"\nkind = "python"\nimport = "tests.integration.sample_pydantic_ai:tally"\n'
+    )
+
+    response = response_of(
+        generate(server.url, agent_data("tally", "t-p1", [text("u1", "bump it")], state={"counter": 5}))
+    )
+
+    assert response["status"]["code"] == "Success"
+    result = next(m for m in response["messages"] if m["__typename"] == "ResultMessageOutput")
+    assert (result["actionName"], result["result"]) == ("bump", "counter is 7")
+    texts = ["".join(m["content"]) for m in response["messages"] if m["__typename"] == "TextMessageOutput"]
+    assert texts[-1] == "Counter bumped."
+    assert json.loads(states_of(response)[-1]["state"]) == {"counter": 7}
+    loaded = node_client(server.url, "loadAgentState", json.dumps({"threadId": "t-p1", "agentName": "tally"}))
+    assert json.loads(loaded["data"]["loadAgentState"]["state"]) == {"counter": 7}  # type: ignore[index]
