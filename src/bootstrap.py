@@ -30,10 +30,11 @@ from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
 from adapters.outbound.actions import BackendAction, PythonActionRegistry, backend_action, load_action
 from adapters.outbound.agents import (
-    AguiAgent,
     ConfiguredAgents,
+    Entry,
     HttpAgent,
     PythonAgent,
+    RemoteEndpoint,
     Unsupported,
     load_python_agent,
 )
@@ -84,13 +85,16 @@ async def _agents(settings: Settings, python_agents: dict[str, Any]) -> AsyncIte
     """Every configured agent; the HTTP client for remote ones lives as long as the app."""
     timeout = httpx.Timeout(10.0, read=settings.agent_timeout_seconds)
     async with httpx.AsyncClient(timeout=timeout) as client:
-        agents: list[tuple[AgentDescriptor, AguiAgent]] = []
+        agents: list[Entry] = []
         for agent in settings.agents:
             descriptor = AgentDescriptor(agent.name, agent.description)
             if agent.kind == "python":
                 agents.append((descriptor, PythonAgent(agent.name, python_agents[agent.name])))
             elif agent.kind == "agui-http" and agent.url is not None:
                 agents.append((descriptor, HttpAgent(agent.name, agent.url, client)))
+            elif agent.kind == "copilotkit-remote" and agent.url is not None:
+                # The endpoint lists its own agents; the entry's name only labels it in the settings.
+                agents.append(RemoteEndpoint(agent.url, client, ttl_seconds=settings.remote_info_ttl_seconds))
             else:
                 agents.append((descriptor, Unsupported(agent.name, agent.kind)))
         yield ConfiguredAgents(agents)

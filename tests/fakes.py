@@ -13,6 +13,7 @@ from application.ports import (
     AgentRunRequest,
     ChatModel,
     Clock,
+    ExternalAgentState,
     Guardrails,
     IdGenerator,
     RequestHooks,
@@ -50,14 +51,21 @@ class SequentialIds(IdGenerator):
 
 
 class StaticAgents(AgentRunner):
-    """Agents that exist but whose runs finish at once; records the runs it was asked for."""
+    """Agents that exist but whose runs finish at once; records the runs it was asked for. `external`
+    holds the threads of agents that keep their own."""
 
-    def __init__(self, *agents: AgentDescriptor) -> None:
+    def __init__(self, *agents: AgentDescriptor, external: dict[str, ExternalAgentState] | None = None) -> None:
         self._agents = list(agents)
+        self._external = external or {}
         self.runs: list[AgentRunRequest] = []
 
     async def list_agents(self) -> Sequence[AgentDescriptor]:
         return list(self._agents)
+
+    async def external_state(
+        self, agent_name: str, thread_id: str, request: RequestContext
+    ) -> ExternalAgentState | None:
+        return self._external.get(agent_name)
 
     async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
         self.runs.append(request)
@@ -75,6 +83,11 @@ class ScriptedAgents(AgentRunner):
 
     async def list_agents(self) -> Sequence[AgentDescriptor]:
         return list(self._agents)
+
+    async def external_state(
+        self, agent_name: str, thread_id: str, request: RequestContext
+    ) -> ExternalAgentState | None:
+        return None
 
     async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
         self.runs.append(request)

@@ -66,11 +66,28 @@ class AgentRunRequest:
     request: RequestContext = field(default_factory=RequestContext)
 
 
+@dataclass(frozen=True, slots=True)
+class ExternalAgentState:
+    """A thread as an agent that keeps its own threads reports it; `messages` in the client's legacy
+    JSON form, passed through."""
+
+    thread_exists: bool
+    state: JsonObject = field(default_factory=dict)
+    messages: tuple[JsonObject, ...] = ()
+
+
 class AgentRunner(Protocol):
     """The agents this runtime can route to, and how to run one of them."""
 
     async def list_agents(self) -> Sequence[AgentDescriptor]:
         """Every agent, in configuration order."""
+        ...
+
+    async def external_state(
+        self, agent_name: str, thread_id: str, request: RequestContext
+    ) -> ExternalAgentState | None:
+        """The thread as the agent itself keeps it, for agents that do (legacy remote endpoints); None
+        when the runtime's own store holds it."""
         ...
 
     def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:

@@ -21,6 +21,7 @@ from adapters.settings import Settings
 from bootstrap import create_app
 from tests.integration.agent_server import AgentServer
 from tests.integration.mock_llm import MockLLM
+from tests.integration.remote_endpoint import RemoteEndpointServer
 
 CLIENT_DIR = Path(__file__).parent / "client"
 CLIENT_ACCEPT = (
@@ -117,6 +118,14 @@ def serve(tmp_path: Path) -> Iterator[ServeFactory]:
 @pytest.fixture
 def agent_server() -> Iterator[AgentServer]:
     server = AgentServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def remote_endpoint() -> Iterator[RemoteEndpointServer]:
+    server = RemoteEndpointServer()
     server.start()
     yield server
     server.stop()

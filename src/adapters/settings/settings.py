@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
     agent_timeout_seconds: float = Field(default=300.0, gt=0)
+    remote_info_ttl_seconds: float = Field(default=60.0, ge=0)
     on_before_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     on_after_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     forward_headers: Annotated[list[str], NoDecode] = ["authorization", "x-*"]

@@ -25,6 +25,7 @@ class AgentStateView:
     thread_exists: bool
     state: JsonObject = field(default_factory=dict)
     messages: tuple[Message, ...] = ()
+    legacy_messages: tuple[JsonObject, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,15 @@ class LoadAgentState:
         thread = await self.store.get_thread(query.thread_id) if query.thread_id else None
         if thread is not None and not thread.accessible_by(principal):
             return AgentStateView(thread_id=query.thread_id, thread_exists=False)
+        request = query.request.for_principal(principal)
+        external = await self.agents.external_state(query.agent_name, query.thread_id, request)
+        if external is not None:
+            return AgentStateView(
+                thread_id=query.thread_id,
+                thread_exists=external.thread_exists,
+                state=external.state,
+                legacy_messages=external.messages,
+            )
         state = (
             await self.store.load_state(AgentStateKey(query.thread_id, query.agent_name)) if query.thread_id else None
         )

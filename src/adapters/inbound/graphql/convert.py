@@ -53,7 +53,11 @@ def load_state_response(view: AgentStateView) -> LoadAgentStateResponse:
         thread_id=view.thread_id,
         thread_exists=view.thread_exists,
         state=_json(view.state),
-        messages=_json([legacy_message(message) for message in view.messages]),
+        messages=_json(
+            list(view.legacy_messages)
+            if view.legacy_messages is not None
+            else [legacy_message(message) for message in view.messages]
+        ),
     )
 
 

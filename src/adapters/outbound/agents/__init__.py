@@ -1,7 +1,18 @@
-"""Agents the runtime routes to: AG-UI over HTTP, in-process Python objects."""
+"""Agents the runtime routes to: AG-UI over HTTP, in-process Python objects, legacy CopilotKit endpoints."""
 
 from adapters.outbound.agents.agui_http import HttpAgent
-from adapters.outbound.agents.configured import AguiAgent, ConfiguredAgents, Unsupported
+from adapters.outbound.agents.configured import AgentSource, AguiAgent, ConfiguredAgents, Entry, Unsupported
+from adapters.outbound.agents.copilotkit_remote import RemoteEndpoint
 from adapters.outbound.agents.python_agent import PythonAgent, load_python_agent
 
-__all__ = ["AguiAgent", "ConfiguredAgents", "HttpAgent", "PythonAgent", "Unsupported", "load_python_agent"]
+__all__ = [
+    "AgentSource",
+    "AguiAgent",
+    "ConfiguredAgents",
+    "Entry",
+    "HttpAgent",
+    "PythonAgent",
+    "RemoteEndpoint",
+    "Unsupported",
+    "load_python_agent",
+]

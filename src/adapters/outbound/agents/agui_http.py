@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-from ag_ui.core import RunAgentInput
 from httpx_sse import SSEError, aconnect_sse
 from pydantic import ValidationError
 
-from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError
+from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, run_agent_input
 from adapters.outbound.agents.configured import AguiAgent
 from application.errors import UpstreamError, UpstreamUnavailable
+from application.ports import AgentRunRequest
 
 
 class HttpAgent(AguiAgent):
@@ -21,7 +21,8 @@ class HttpAgent(AguiAgent):
         self._url = url
         self._client = client
 
-    async def events(self, run_input: RunAgentInput) -> AsyncIterator[Any]:
+    async def events(self, request: AgentRunRequest) -> AsyncIterator[Any]:
+        run_input = run_agent_input(request)
         body = run_input.model_dump(mode="json", by_alias=True)
         headers = {"accept": "text/event-stream"}
         try:

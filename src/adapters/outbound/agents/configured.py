@@ -9,11 +9,10 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
-from ag_ui.core import RunAgentInput
-
-from adapters.agui_wire import EventTranslator, run_agent_input
+from adapters.agui_wire import EventTranslator
 from application.errors import AgentNotFound, ConfigurationError
-from application.ports import AgentRunner, AgentRunRequest
+from application.ports import AgentRunner, AgentRunRequest, ExternalAgentState
+from application.requests import RequestContext
 from application.streams import closed_after
 from domain.agents import AgentDescriptor
 from domain.events import RunEvent
@@ -22,9 +21,9 @@ logger = logging.getLogger("agui_runtime.agents")
 
 
 class AguiAgent(Protocol):
-    """One agent that answers a `RunAgentInput` with AG-UI events (models, or their JSON objects)."""
+    """One agent that answers a run request with AG-UI events (models, or their JSON objects)."""
 
-    def events(self, run_input: RunAgentInput) -> AsyncIterator[Any]: ...
+    def events(self, request: AgentRunRequest) -> AsyncIterator[Any]: ...
 
 
 class Unsupported(AguiAgent):
@@ -33,26 +32,58 @@ class Unsupported(AguiAgent):
     def __init__(self, name: str, kind: str) -> None:
         self._message = f"Agent '{name}' is of kind '{kind}', which this version of agui-runtime cannot run yet."
 
-    async def events(self, run_input: RunAgentInput) -> AsyncIterator[Any]:
+    async def events(self, request: AgentRunRequest) -> AsyncIterator[Any]:
         if self._message:
             raise ConfigurationError(self._message)
         yield  # never reached: the yield makes this an async generator
 
 
+class AgentSource(Protocol):
+    """Agents found at run time (a legacy endpoint lists its own)."""
+
+    async def agents(self) -> Sequence[tuple[AgentDescriptor, AguiAgent]]: ...
+
+    async def external_state(self, agent_name: str, thread_id: str, request: RequestContext) -> ExternalAgentState:
+        """The thread as the source keeps it."""
+        ...
+
+
+Entry = tuple[AgentDescriptor, AguiAgent] | AgentSource
+
+
 class ConfiguredAgents(AgentRunner):
-    def __init__(self, agents: Sequence[tuple[AgentDescriptor, AguiAgent]]) -> None:
-        self._agents = list(agents)
-        self._by_name = {descriptor.name: agent for descriptor, agent in agents}
+    """`entries` in configuration order: an agent, or a source whose agents take its place."""
+
+    def __init__(self, entries: Sequence[Entry]) -> None:
+        self._entries = list(entries)
+
+    async def _resolved(self) -> list[tuple[AgentDescriptor, AguiAgent, AgentSource | None]]:
+        resolved: list[tuple[AgentDescriptor, AguiAgent, AgentSource | None]] = []
+        for entry in self._entries:
+            if isinstance(entry, tuple):
+                resolved.append((entry[0], entry[1], None))
+            else:
+                resolved.extend((descriptor, agent, entry) for descriptor, agent in await entry.agents())
+        return resolved
 
     async def list_agents(self) -> Sequence[AgentDescriptor]:
-        return [descriptor for descriptor, _ in self._agents]
+        return [descriptor for descriptor, _, _ in await self._resolved()]
+
+    async def external_state(
+        self, agent_name: str, thread_id: str, request: RequestContext
+    ) -> ExternalAgentState | None:
+        for descriptor, _, source in await self._resolved():
+            if descriptor.name == agent_name and source is not None:
+                return await source.external_state(agent_name, thread_id, request)
+        return None
 
     async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
-        agent = self._by_name.get(request.agent_name)
+        resolved = await self._resolved()
+        agent = next((agent for descriptor, agent, _ in resolved if descriptor.name == request.agent_name), None)
         if agent is None:
-            raise AgentNotFound(request.agent_name, list(self._by_name))
+            raise AgentNotFound(request.agent_name, [descriptor.name for descriptor, _, _ in resolved])
         translator = EventTranslator(request.agent_name, request.state)
-        async with closed_after(agent.events(run_agent_input(request))) as agent_events:
+        async with closed_after(agent.events(request)) as agent_events:
             async for raw in agent_events:
                 for event in translator.translate(raw):
                     yield event

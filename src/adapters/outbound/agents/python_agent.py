@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from ag_ui.core import BaseEvent, RunAgentInput
+from ag_ui.core import BaseEvent
 from pydantic import ValidationError
 
-from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError
+from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, run_agent_input
 from adapters.importing import import_object
 from adapters.outbound.agents.configured import AguiAgent
+from application.ports import AgentRunRequest
 from application.streams import closed_after
 
 
@@ -28,7 +29,8 @@ class PythonAgent(AguiAgent):
         self._name = name
         self._target = target
 
-    async def events(self, run_input: RunAgentInput) -> AsyncIterator[Any]:
+    async def events(self, request: AgentRunRequest) -> AsyncIterator[Any]:
+        run_input = run_agent_input(request)
         async with closed_after(self._target.run(run_input)) as events:
             async for event in events:
                 if isinstance(event, BaseEvent):

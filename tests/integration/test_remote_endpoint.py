@@ -1,0 +1,79 @@
+"""Legacy CopilotKit remote endpoints through the real 1.10.6 client: discovery (cached, retried), an
+agent session replaying a recorded LangGraph stream (state sync, text, tool call, interrupt), and
+`loadAgentState` answered by the endpoint."""
+
+from __future__ import annotations
+
+import json
+
+from tests.integration.chat import text
+from tests.integration.conftest import ServeFactory, node_client
+from tests.integration.remote_endpoint import STORED_MESSAGES, RemoteEndpointServer
+from tests.integration.test_agents import agent_data, generate, states_of
+from tests.integration.test_chat_streaming import SET_COLOR, response_of
+
+
+def remote_config(endpoint: RemoteEndpointServer) -> str:
+    return f'[[agents]]\nname = "langgraph-server"\nkind = "copilotkit-remote"\nurl = "{endpoint.url}"\n'
+
+
+def test_discovery_lists_the_endpoints_agents_retries_and_caches(
+    serve: ServeFactory, remote_endpoint: RemoteEndpointServer
+) -> None:
+    remote_endpoint.info_failures = 2  # the endpoint is still starting: two 503s, then an answer
+    server = serve(remote_config(remote_endpoint))
+
+    first = node_client(server.url, "availableAgents")
+    second = node_client(server.url, "availableAgents")
+
+    expected = {"agents": [{"id": "travel", "name": "travel", "description": "Plans trips", "__typename": "Agent"}]}
+    assert first["data"]["availableAgents"] == {**expected, "__typename": "AgentsResponse"}  # type: ignore[index]
+    assert second["data"] == first["data"]
+    assert len(remote_endpoint.calls("info")) == 3  # two retried failures, then one answer kept for the TTL
+
+
+def test_a_remote_langgraph_agent_session_streams_text_a_call_an_interrupt_and_state(
+    serve: ServeFactory, remote_endpoint: RemoteEndpointServer
+) -> None:
+    server = serve(remote_config(remote_endpoint))
+    data = agent_data("travel", "t-lg1", [text("u1", "Plan Oslo")], state={"city": "Oslo"}, actions=[SET_COLOR])
+
+    response = response_of(generate(server.url, data, properties={"authorization": "tok"}))
+
+    kinds = [m["__typename"] for m in response["messages"]]
+    assert "TextMessageOutput" in kinds
+    assert "ActionExecutionMessageOutput" in kinds
+    reply = next(m for m in response["messages"] if m["__typename"] == "TextMessageOutput")
+    assert "".join(reply["content"]) == "Hello"
+    call = next(m for m in response["messages"] if m["__typename"] == "ActionExecutionMessageOutput")
+    assert (call["name"], json.loads("".join(call["arguments"]))) == ("setColor", {"color": "blue"})
+    assert call["parentMessageId"] == "run-msg-1"
+    [interrupt] = response["metaEvents"]
+    assert json.loads(interrupt["value"]) == {"question": "Book the flight?"}
+    final = states_of(response)[-1]
+    assert json.loads(final["state"]) == {"city": "Oslo", "color": "blue"}
+    assert (final["nodeName"], final["active"], final["running"]) == ("planner", False, True)
+    assert response["status"]["code"] == "Success"
+    [sent] = remote_endpoint.calls("execute")
+    assert (sent["name"], sent["threadId"], sent["state"]) == ("travel", "t-lg1", {"city": "Oslo"})
+    assert sent["properties"] == {"authorization": "tok"}
+    assert [m["type"] for m in sent["messages"]] == ["TextMessage", "TextMessage"]
+    assert "setColor" in [a["name"] for a in sent["actions"]]
+
+    answer = {"name": "LangGraphInterruptEvent", "value": interrupt["value"], "response": "yes"}
+    generate(server.url, agent_data("travel", "t-lg1", [text("u1", "Plan Oslo")], metaEvents=[answer]))
+    assert remote_endpoint.calls("execute")[1]["metaEvents"][0]["response"] == "yes"
+
+
+def test_load_agent_state_asks_the_endpoint(serve: ServeFactory, remote_endpoint: RemoteEndpointServer) -> None:
+    server = serve(remote_config(remote_endpoint))
+
+    loaded = node_client(server.url, "loadAgentState", json.dumps({"threadId": "t-stored", "agentName": "travel"}))
+
+    view = loaded["data"]["loadAgentState"]  # type: ignore[index]
+    assert (view["threadExists"], json.loads(view["state"]), json.loads(view["messages"])) == (
+        True,
+        {"city": "Rome"},
+        STORED_MESSAGES,
+    )
+    assert remote_endpoint.calls("state") == [{"properties": {}, "threadId": "t-stored", "name": "travel"}]
