@@ -47,6 +47,7 @@ from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.system import SystemClock, UuidIdGenerator
 from adapters.settings import Settings, SettingsError, load_settings
 from adapters.settings.settings import check_path
+from application.actions import CombinedActions
 from application.errors import RequestRejected, UpstreamUnavailable
 from application.ports import ChatModel, Guardrails
 from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
@@ -81,23 +82,46 @@ def _python_agents(settings: Settings) -> dict[str, Any]:
         raise SettingsError(f"invalid setting agents: {exc}") from None
 
 
-async def _agents(settings: Settings, python_agents: dict[str, Any]) -> AsyncIterator[ConfiguredAgents]:
-    """Every configured agent; the HTTP client for remote ones lives as long as the app."""
-    timeout = httpx.Timeout(10.0, read=settings.agent_timeout_seconds)
-    async with httpx.AsyncClient(timeout=timeout) as client:
-        agents: list[Entry] = []
-        for agent in settings.agents:
-            descriptor = AgentDescriptor(agent.name, agent.description)
-            if agent.kind == "python":
-                agents.append((descriptor, PythonAgent(agent.name, python_agents[agent.name])))
-            elif agent.kind == "agui-http" and agent.url is not None:
-                agents.append((descriptor, HttpAgent(agent.name, agent.url, client)))
-            elif agent.kind == "copilotkit-remote" and agent.url is not None:
-                # The endpoint lists its own agents; the entry's name only labels it in the settings.
-                agents.append(RemoteEndpoint(agent.url, client, ttl_seconds=settings.remote_info_ttl_seconds))
-            else:
-                agents.append((descriptor, Unsupported(agent.name, agent.kind)))
-        yield ConfiguredAgents(agents)
+async def _http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The HTTP client for remote agents and endpoints, open as long as the app."""
+    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=settings.agent_timeout_seconds)) as client:
+        yield client
+
+
+def _remote_endpoints(settings: Settings, client: httpx.AsyncClient) -> dict[str, RemoteEndpoint]:
+    ttl = settings.remote_info_ttl_seconds
+    return {
+        agent.name: RemoteEndpoint(agent.url, client, ttl_seconds=ttl)
+        for agent in settings.agents
+        if agent.kind == "copilotkit-remote" and agent.url is not None
+    }
+
+
+def _agents(
+    settings: Settings,
+    python_agents: dict[str, Any],
+    client: httpx.AsyncClient,
+    endpoints: dict[str, RemoteEndpoint],
+) -> ConfiguredAgents:
+    """Every configured agent, in configuration order; a legacy endpoint stands for the agents it lists
+    (the entry's name only labels it in the settings)."""
+    agents: list[Entry] = []
+    for agent in settings.agents:
+        descriptor = AgentDescriptor(agent.name, agent.description)
+        if agent.kind == "python":
+            agents.append((descriptor, PythonAgent(agent.name, python_agents[agent.name])))
+        elif agent.kind == "agui-http" and agent.url is not None:
+            agents.append((descriptor, HttpAgent(agent.name, agent.url, client)))
+        elif agent.name in endpoints:
+            agents.append(endpoints[agent.name])
+        else:
+            agents.append((descriptor, Unsupported(agent.name, agent.kind)))
+    return ConfiguredAgents(agents)
+
+
+def _actions(python: PythonActionRegistry, endpoints: dict[str, RemoteEndpoint]) -> CombinedActions:
+    """Backend actions in code or settings first, then those the legacy endpoints list."""
+    return CombinedActions([python, *endpoints.values()])
 
 
 _CHAT_MODELS = {"openai": open_openai_model, "anthropic": open_anthropic_model}
@@ -154,13 +178,18 @@ class Container(containers.DeclarativeContainer):
         memory=providers.Singleton(InMemoryThreadStore, clock=clock),
     )
     python_agents = providers.Dependency(instance_of=dict, default={})
-    agents = providers.Resource(_agents, settings=settings, python_agents=python_agents)
+    http_client = providers.Resource(_http_client, settings=settings)
+    remote_endpoints = providers.Singleton(_remote_endpoints, settings=settings, client=http_client)
+    agents = providers.Singleton(
+        _agents, settings=settings, python_agents=python_agents, client=http_client, endpoints=remote_endpoints
+    )
 
     chat_model = providers.Resource(_chat_model, settings=settings)
     backend_actions = providers.Dependency(instance_of=list, default=[])
-    actions = providers.Singleton(
+    python_actions = providers.Singleton(
         PythonActionRegistry, actions=backend_actions, timeout_seconds=config.action_timeout_seconds
     )
+    actions = providers.Singleton(_actions, python=python_actions, endpoints=remote_endpoints)
 
     before_hook: providers.Object[BeforeHook | None] = providers.Object(None)
     after_hook: providers.Object[AfterHook | None] = providers.Object(None)

@@ -121,7 +121,7 @@ class FakeActions(ActionRegistry):
         self.calls: list[tuple[str, JsonObject]] = []
         self.requests: list[RequestContext] = []
 
-    def definitions(self) -> list[ToolDefinition]:
+    async def definitions(self) -> list[ToolDefinition]:
         return [ToolDefinition(name, f"{name} (backend)") for name in self._outcomes]
 
     async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:

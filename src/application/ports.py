@@ -98,8 +98,8 @@ class AgentRunner(Protocol):
 class ActionRegistry(Protocol):
     """Backend actions: tools the runtime executes itself."""
 
-    def definitions(self) -> Sequence[ToolDefinition]:
-        """Every backend action as a tool."""
+    async def definitions(self) -> Sequence[ToolDefinition]:
+        """Every backend action as a tool (a remote endpoint's may need asking)."""
         ...
 
     async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:

@@ -17,6 +17,16 @@ from starlette.routing import Route
 from tests.integration.loopback import Loopback
 
 STREAM = Path(__file__).parent / "fixtures" / "langgraph_agent_stream.jsonl"
+ACTIONS = [
+    {
+        "name": "bookFlight",
+        "description": "Books a flight",
+        "parameters": [
+            {"name": "city", "type": "string", "description": "Where to"},
+            {"name": "seats", "type": "number", "description": "How many", "required": False},
+        ],
+    }
+]
 STORED_MESSAGES = [{"id": "u1", "role": "user", "content": "hi"}, {"id": "a1", "role": "assistant", "content": "hey"}]
 
 
@@ -33,6 +43,7 @@ class RemoteEndpointServer:
                 Route("/copilotkit/info", self._info, methods=["POST"]),
                 Route("/copilotkit/agents/execute", self._execute, methods=["POST"]),
                 Route("/copilotkit/agents/state", self._state, methods=["POST"]),
+                Route("/copilotkit/actions/execute", self._action, methods=["POST"]),
             ]
         )
         self._loopback = Loopback(app, "remote endpoint")
@@ -56,7 +67,14 @@ class RemoteEndpointServer:
             self.info_failures -= 1
             return JSONResponse({"error": "starting up"}, status_code=503)
         agents = [{"name": "travel", "description": "Plans trips", "type": "langgraph"}]
-        return JSONResponse({"actions": [], "agents": agents, "sdkVersion": "0.1.40"})
+        return JSONResponse({"actions": ACTIONS, "agents": agents, "sdkVersion": "0.1.40"})
+
+    async def _action(self, request: Request) -> Response:
+        body = await self._record(request, "action")
+        city = body["arguments"].get("city")
+        if city == "Atlantis":
+            return JSONResponse({"error": "no flights to Atlantis"}, status_code=500)
+        return JSONResponse({"result": {"booked": city, "seats": body["arguments"].get("seats", 1)}})
 
     async def _execute(self, request: Request) -> Response:
         body = await self._record(request, "execute")

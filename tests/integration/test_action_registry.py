@@ -31,8 +31,8 @@ def registry(*handlers: Any, timeout: float = 1.0) -> PythonActionRegistry:
     return PythonActionRegistry([h if not callable(h) else backend_action(h) for h in handlers], timeout)
 
 
-def test_the_schema_and_description_come_from_the_handler() -> None:
-    [tool] = PythonActionRegistry([add], 1).definitions()
+async def test_the_schema_and_description_come_from_the_handler() -> None:
+    [tool] = await PythonActionRegistry([add], 1).definitions()
     assert (tool.name, tool.description) == ("add", "Adds two numbers.")
     assert tool.parameters["required"] == ["a"]
     properties: Any = tool.parameters["properties"]

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import json
 
-from tests.integration.chat import text
-from tests.integration.conftest import ServeFactory, node_client
+from tests.integration.chat import chat_data, text
+from tests.integration.conftest import ServeFactory, llm_config, node_client
+from tests.integration.mock_llm import MockLLM, Reply, ToolCall
 from tests.integration.remote_endpoint import STORED_MESSAGES, RemoteEndpointServer
 from tests.integration.test_agents import agent_data, generate, states_of
 from tests.integration.test_chat_streaming import SET_COLOR, response_of
@@ -77,3 +78,36 @@ def test_load_agent_state_asks_the_endpoint(serve: ServeFactory, remote_endpoint
         STORED_MESSAGES,
     )
     assert remote_endpoint.calls("state") == [{"properties": {}, "threadId": "t-stored", "name": "travel"}]
+
+
+def test_the_endpoints_actions_join_the_backend_actions(
+    serve: ServeFactory, remote_endpoint: RemoteEndpointServer, mock_llm: MockLLM
+) -> None:
+    server = serve(llm_config(mock_llm) + remote_config(remote_endpoint))
+    mock_llm.script(
+        Reply(tool_calls=[ToolCall("call_ok", "bookFlight", ['{"city": "Oslo"}'])]),
+        Reply(tool_calls=[ToolCall("call_bad", "bookFlight", ['{"city": "Atlantis"}'])]),
+    )
+
+    booked = response_of(generate(server.url, chat_data("t-ra1", [text("u1", "Book Oslo")]), properties={"k": "v"}))
+    failed = response_of(generate(server.url, chat_data("t-ra2", [text("u1", "Book Atlantis")])))
+
+    offered = {tool["function"]["name"]: tool["function"] for tool in mock_llm.requests[0]["tools"]}
+    assert offered["bookFlight"]["parameters"] == {
+        "type": "object",
+        "properties": {
+            "city": {"type": "string", "description": "Where to"},
+            "seats": {"type": "number", "description": "How many"},
+        },
+        "required": ["city"],
+    }
+    assert json.loads(booked["messages"][1]["result"]) == {"booked": "Oslo", "seats": 1}
+    assert remote_endpoint.calls("action")[0] == {
+        "name": "bookFlight",
+        "arguments": {"city": "Oslo"},
+        "properties": {"k": "v"},
+    }
+    envelope = json.loads(failed["messages"][1]["result"])
+    assert envelope["error"]["code"] == "HANDLER_ERROR"
+    assert "HTTP 500" in envelope["error"]["message"]
+    assert failed["status"]["code"] == "Success"

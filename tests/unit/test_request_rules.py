@@ -8,11 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.outbound.guardrails.model import classification_request, read_verdict
+from application.actions import CombinedActions
 from application.errors import GuardrailsUnavailable
 from application.requests import HeaderAllowlist, RequestContext
 from domain.guardrails import GuardrailsCase, GuardrailsVerdict, TopicRules, guardrails_case
 from domain.messages import ResultMessage, Role, TextMessage
 from domain.thread import Thread
+from domain.tools import ActionOutcome
+from tests.fakes import FakeActions
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -100,3 +103,16 @@ def test_the_classifier_answer_is_read(answer: str, verdict: GuardrailsVerdict) 
 def test_an_unreadable_classifier_answer_fails_closed(answer: str) -> None:
     with pytest.raises(GuardrailsUnavailable):
         read_verdict(answer)
+
+
+async def test_combined_actions_serve_each_name_from_the_first_registry_that_lists_it() -> None:
+    local = FakeActions({"lookup": ActionOutcome(result="local"), "shared": ActionOutcome(result="local twin")})
+    remote = FakeActions({"shared": ActionOutcome(result="remote twin"), "book": ActionOutcome(result="booked")})
+    combined = CombinedActions([local, remote])
+
+    assert [tool.name for tool in await combined.definitions()] == ["lookup", "shared", "book"]
+    assert (await combined.execute("shared", {}, RequestContext())).result == "local twin"
+    assert (await combined.execute("book", {"a": 1}, RequestContext())).result == "booked"
+    assert remote.calls == [("book", {"a": 1})]
+    missing = await combined.execute("ghost", {}, RequestContext())
+    assert missing.error_code == "UNKNOWN_ACTION"

@@ -96,7 +96,7 @@ class GenerateResponse:
             )
         if turn.thread_id is not None:
             await check_thread_access(self.store, thread_id, request.principal)
-        backend = tuple(self.actions.definitions())
+        backend = tuple(await self.actions.definitions())
         agents = list(await self.agents.list_agents()) if self.agents is not None else []
         # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
         agent_tools = tuple(ToolDefinition(agent.name, agent.description, NO_PARAMETERS) for agent in agents)

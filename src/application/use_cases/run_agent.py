@@ -97,7 +97,7 @@ class RunAgent:
         else:
             stored = await self.store.load_state(key)
             state = stored.values if stored is not None else {}
-        backend = tuple(self.actions.definitions())
+        backend = tuple(await self.actions.definitions())
         others = tuple(
             ToolDefinition(agent.name, agent.description, NO_PARAMETERS)
             for agent in agents

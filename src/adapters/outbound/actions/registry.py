@@ -113,7 +113,7 @@ class PythonActionRegistry(ActionRegistry):
                 ) from None
             self._validators[action.name] = Draft202012Validator(action.parameters)
 
-    def definitions(self) -> Sequence[ToolDefinition]:
+    async def definitions(self) -> Sequence[ToolDefinition]:
         return [ToolDefinition(a.name, a.description, a.parameters) for a in self._actions.values()]
 
     async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:

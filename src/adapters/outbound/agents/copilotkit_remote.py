@@ -32,12 +32,13 @@ from ag_ui.core import (
 )
 
 from adapters.outbound.agents.configured import AgentSource, AguiAgent
-from application.errors import UpstreamError, UpstreamUnavailable
-from application.ports import AgentRunRequest, ExternalAgentState
+from application.errors import ApplicationError, UpstreamError, UpstreamUnavailable
+from application.ports import ActionRegistry, AgentRunRequest, ExternalAgentState
 from application.requests import RequestContext
 from domain.agents import AgentDescriptor
-from domain.json import JsonObject
+from domain.json import JsonObject, JsonValue
 from domain.messages import ActionExecutionMessage, Message, ResultMessage, TextMessage
+from domain.tools import ActionOutcome, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.agents")
 
@@ -48,9 +49,44 @@ _RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
 class RemoteInfo:
     agents: tuple[AgentDescriptor, ...]
     agent_types: dict[str, str] = field(default_factory=dict)
+    actions: tuple[ToolDefinition, ...] = ()
 
 
-class RemoteEndpoint(AgentSource):
+def parameters_schema(parameters: object) -> JsonObject:
+    """CopilotKit `Parameter[]` as a JSON Schema object (the client's and the SDK's own rules)."""
+    properties: JsonObject = {}
+    required: list[JsonValue] = []
+    for parameter in parameters if isinstance(parameters, list) else []:
+        if isinstance(parameter, dict) and isinstance(parameter.get("name"), str):
+            properties[parameter["name"]] = _parameter_schema(parameter)
+            if parameter.get("required") is not False:
+                required.append(parameter["name"])
+    return {"type": "object", "properties": properties, "required": required}
+
+
+def _tool(item: dict[str, Any]) -> ToolDefinition:
+    return ToolDefinition(item["name"], str(item.get("description") or ""), parameters_schema(item.get("parameters")))
+
+
+def _parameter_schema(parameter: dict[str, Any]) -> JsonObject:
+    kind = parameter.get("type")
+    description = str(parameter.get("description") or "")
+    if kind in ("object", "object[]"):
+        inner = parameters_schema(parameter.get("attributes"))
+        if kind == "object":
+            return {**inner, "description": description}
+        return {"type": "array", "items": inner, "description": description}
+    if isinstance(kind, str) and kind.endswith("[]") and kind[:-2] in ("string", "number", "boolean"):
+        return {"type": "array", "items": {"type": kind[:-2]}, "description": description}
+    if kind in ("number", "boolean"):
+        return {"type": kind, "description": description}
+    schema: JsonObject = {"type": "string", "description": description}
+    if isinstance(parameter.get("enum"), list):
+        schema["enum"] = [str(value) for value in parameter["enum"]]
+    return schema
+
+
+class RemoteEndpoint(AgentSource, ActionRegistry):
     """One endpoint base URL. `sleep` is injectable so tests of the backoff do not wait."""
 
     def __init__(
@@ -82,9 +118,34 @@ class RemoteEndpoint(AgentSource):
                 if isinstance(item, dict) and isinstance(item.get("name"), str):
                     descriptors.append(AgentDescriptor(item["name"], str(item.get("description") or "")))
                     types[item["name"]] = str(item.get("type") or "langgraph")
-            info = RemoteInfo(tuple(descriptors), types)
+            actions = reply.get("actions") if isinstance(reply, dict) else None
+            tools = tuple(
+                ToolDefinition(
+                    item["name"], str(item.get("description") or ""), parameters_schema(item.get("parameters"))
+                )
+                for item in (actions if isinstance(actions, list) else [])
+                if isinstance(item, dict) and isinstance(item.get("name"), str) and item["name"]
+            )
+            info = RemoteInfo(tuple(descriptors), types, tools)
             self._cached = (time.monotonic(), info)
             return info
+
+    async def definitions(self) -> Sequence[ToolDefinition]:
+        return (await self.info()).actions
+
+    async def execute(self, name: str, arguments: JsonObject, request: RequestContext) -> ActionOutcome:
+        """Run one of the endpoint's actions; its failures come back as the usual error envelope."""
+        body = {"name": name, "arguments": arguments, "properties": request.properties}
+        try:
+            reply = await self._post_json("/actions/execute", body)
+        except ApplicationError as error:
+            return ActionOutcome(error_code="HANDLER_ERROR", error_message=error.message)
+        result = reply.get("result") if isinstance(reply, dict) else None
+        if isinstance(result, str):
+            return ActionOutcome(result=result)
+        return ActionOutcome(
+            result="" if result is None else json.dumps(result, ensure_ascii=False, separators=(",", ":"))
+        )
 
     async def agents(self) -> Sequence[tuple[AgentDescriptor, AguiAgent]]:
         return [(descriptor, RemoteAgent(self, descriptor.name)) for descriptor in (await self.info()).agents]
@@ -139,7 +200,7 @@ class RemoteEndpoint(AgentSource):
                 f"The CopilotKit endpoint {self.url} answered {path} with something not JSON."
             ) from None
 
-    async def execute(self, body: dict[str, Any]) -> AsyncIterator[JsonObject]:
+    async def run_agent(self, body: dict[str, Any]) -> AsyncIterator[JsonObject]:
         """The JSON lines of `/agents/execute`."""
         response = await self._send("/agents/execute", body)
         try:
@@ -222,7 +283,7 @@ class RemoteAgent(AguiAgent):
             body["metaEvents"] = [{"name": "LangGraphInterruptEvent", "value": "", "response": command["resume"]}]
         translator = LangGraphEvents(self._name)
         yield RunStartedEvent(thread_id=request.thread_id, run_id=request.run_id)
-        async for line in self._endpoint.execute(body):
+        async for line in self._endpoint.run_agent(body):
             for event in translator.translate(line):
                 yield event
         for event in translator.close():
