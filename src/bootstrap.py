@@ -91,7 +91,7 @@ async def _http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 def _remote_endpoints(settings: Settings, client: httpx.AsyncClient) -> dict[str, RemoteEndpoint]:
     ttl = settings.remote_info_ttl_seconds
     return {
-        agent.name: RemoteEndpoint(agent.url, client, ttl_seconds=ttl)
+        agent.name: RemoteEndpoint(agent.url, client, label=agent.name, ttl_seconds=ttl)
         for agent in settings.agents
         if agent.kind == "copilotkit-remote" and agent.url is not None
     }

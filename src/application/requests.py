@@ -22,10 +22,10 @@ class RequestContext:
     on, when it says. `public_api_key`: the `X-CopilotCloud-Public-API-Key` header, when sent."""
 
     properties: JsonObject = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS)
+    headers: Mapping[str, str] = field(default_factory=lambda: _NO_HEADERS, repr=False)  # credentials
     principal: str | None = None
     url: str | None = None
-    public_api_key: str | None = None
+    public_api_key: str | None = field(default=None, repr=False)
 
     def with_properties(self, properties: JsonObject) -> RequestContext:
         """This context with `properties` merged over its own (the request's values win)."""
@@ -40,8 +40,12 @@ class RequestContext:
         return RequestContext(self.properties, self.headers, self.principal, url, self.public_api_key)
 
 
+NEVER_FORWARDED = frozenset({"cookie", "set-cookie", "proxy-authorization"})
+
+
 class HeaderAllowlist:
-    """Which request headers are forwarded: exact names, or patterns with `*` (`x-*`). Case-insensitive."""
+    """Which request headers are forwarded: exact names, or patterns with `*` (`x-*`). Case-insensitive.
+    Cookies and proxy credentials never are, whatever the patterns."""
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self._patterns = tuple(pattern.strip().lower() for pattern in patterns if pattern.strip())
@@ -50,6 +54,8 @@ class HeaderAllowlist:
         chosen: dict[str, str] = {}
         for name, value in headers:
             lowered = name.lower()
+            if lowered in NEVER_FORWARDED:
+                continue
             if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in self._patterns):
                 chosen[lowered] = f"{chosen[lowered]}, {value}" if lowered in chosen else value
         return MappingProxyType(chosen)

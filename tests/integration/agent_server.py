@@ -37,6 +37,7 @@ class AgentServer:
                 Route("/out-of-order", self._out_of_order, methods=["POST"]),
                 Route("/not-agui", self._not_agui, methods=["POST"]),
                 Route("/endless", self._endless, methods=["POST"]),
+                Route("/stall", self._stall, methods=["POST"]),
             ]
         )
         self._loopback = Loopback(app, "agent server")
@@ -74,6 +75,15 @@ class AgentServer:
     async def _not_agui(self, request: Request) -> Response:
         await self._input(request)
         return _sse([{"type": "NOT_AN_EVENT", "hello": 1}])
+
+    async def _stall(self, request: Request) -> Response:
+        run_input = await self._input(request)
+
+        async def stream() -> AsyncIterator[bytes]:
+            yield _frame({"type": "RUN_STARTED", "threadId": run_input.thread_id, "runId": run_input.run_id})
+            await asyncio.sleep(30)  # then nothing: the runtime's read timeout must end the run
+
+        return StreamingResponse(stream(), media_type="text/event-stream")
 
     async def _endless(self, request: Request) -> Response:
         run_input = await self._input(request)

@@ -124,10 +124,10 @@ def test_agent_faults_are_clear_failed_statuses_and_keep_the_history(
     server = serve(agents_config(agent_server))
     expected = {
         "counter": "The counter broke: no more numbers.",  # RUN_ERROR: its message verbatim
-        "failing": "Agent 'failing' answered HTTP 500",
+        "failing": "Agent 'failing' answered HTTP 500.",
         "broken": "Agent 'broken' sent an invalid AG-UI event stream: content for text message 'never-started'",
         "babbler": "Agent 'babbler' sent an invalid AG-UI event stream: an event that is not AG-UI",
-        "absent": "Agent 'absent' at http://127.0.0.1:9/agent could not be reached (ConnectError)",
+        "absent": "Agent 'absent' could not be reached (ConnectError).",
     }
     for agent, description in expected.items():
         said = "fail" if agent == "counter" else "hi"
@@ -135,6 +135,7 @@ def test_agent_faults_are_clear_failed_statuses_and_keep_the_history(
         status = response["status"]
         assert (status["code"], status["reason"]) == ("Failed", "UNKNOWN_ERROR"), agent
         assert status["details"]["description"].startswith(description), (agent, status)
+        assert "127.0.0.1" not in json.dumps(status)  # agent URLs stay in the server log
         loaded = node_client(server.url, "loadAgentState", json.dumps({"threadId": f"t-f-{agent}", "agentName": agent}))
         messages = json.loads(loaded["data"]["loadAgentState"]["messages"])  # type: ignore[index]
         assert [m.get("content") for m in messages][-1] == said
@@ -207,3 +208,18 @@ def test_a_pydantic_ai_agent_runs_in_process_with_shared_state(serve: ServeFacto
     assert json.loads(states_of(response)[-1]["state"]) == {"counter": 7}
     loaded = node_client(server.url, "loadAgentState", json.dumps({"threadId": "t-p1", "agentName": "tally"}))
     assert json.loads(loaded["data"]["loadAgentState"]["state"]) == {"counter": 7}  # type: ignore[index]
+
+
+def test_an_agent_that_stops_sending_times_out_with_a_clear_status(
+    serve: ServeFactory, agent_server: AgentServer
+) -> None:
+    agent = f'[[agents]]\nname = "stalled"\nkind = "agui-http"\nurl = "{agent_server.url}/stall"\n'
+    server = serve("agent_timeout_seconds = 1\n" + agent)
+    started = time.monotonic()
+
+    response = response_of(generate(server.url, agent_data("stalled", "t-s1", [text("u1", "hi")])))
+
+    assert time.monotonic() - started < 15
+    assert response["status"]["reason"] == "UNKNOWN_ERROR"
+    assert response["status"]["details"]["description"].startswith("Agent 'stalled'")
+    assert "did not answer in time (AGUI_AGENT_TIMEOUT_SECONDS)" in response["status"]["details"]["description"]

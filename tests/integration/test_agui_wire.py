@@ -14,7 +14,12 @@ from domain.events import (
     RunFinished,
     StateSnapshot,
     TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
     ToolCallResult,
+    ToolCallStarted,
 )
 from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
 
@@ -124,4 +129,26 @@ def test_messages_become_agui_messages_with_calls_joined_to_their_parent() -> No
             "toolCalls": [{"id": "c2", "type": "function", "function": {"name": "frame", "arguments": "{}"}}],
         },
         {"id": "r1", "role": "tool", "content": "done", "toolCallId": "c1"},
+    ]
+
+
+def test_chunk_events_open_a_message_and_the_next_other_event_ends_it() -> None:
+    translator = EventTranslator("planner")
+    events = wire(
+        {"type": "TEXT_MESSAGE_CHUNK", "messageId": "m1", "delta": "Hel"},
+        {"type": "TEXT_MESSAGE_CHUNK", "delta": "lo"},
+        {"type": "TOOL_CALL_CHUNK", "toolCallId": "c1", "toolCallName": "search", "parentMessageId": "m1"},
+        {"type": "TOOL_CALL_CHUNK", "toolCallId": "c1", "delta": "{}"},
+        {"type": "RUN_FINISHED", "threadId": "t", "runId": "r"},
+    )
+    out = [event for raw in events for event in translator.translate(raw)]
+    assert out == [
+        TextMessageStarted("m1"),
+        TextMessageChunk("m1", "Hel"),
+        TextMessageChunk("m1", "lo"),
+        TextMessageEnded("m1"),
+        ToolCallStarted("c1", "search", "m1"),
+        ToolCallArgs("c1", "{}"),
+        ToolCallEnded("c1"),
+        RunFinished("t", "r"),
     ]

@@ -216,7 +216,7 @@ async def test_a_denied_request_generates_nothing_and_fails_with_the_reason() ->
     ]
     thread = await store.get_thread("t1")
     assert thread is not None
-    assert [m.id for m in thread.messages] == ["a0", "u1"]
+    assert [getattr(m, "content", None) for m in thread.messages] == ["Welcome", "Hello", "Politics is off limits."]
 
 
 async def test_an_allowed_request_is_answered() -> None:
@@ -290,3 +290,16 @@ async def test_the_model_can_start_an_agent_that_runs_into_the_same_response() -
     stored = await store.load_state(AgentStateKey("t1", "planner"))
     assert stored is not None
     assert stored.values == {"plan": ["a"]}
+
+
+async def test_a_run_abandoned_before_its_first_event_is_still_reported() -> None:
+    hooks = FakeHooks()
+    model = ScriptedChatModel(ANSWER)
+    use_case, _ = chat_use_case(model, hooks=hooks)
+
+    run = await use_case(ChatTurn(messages=(HELLO,), thread_id="t1"))
+    await run.events.aclose()  # type: ignore[attr-defined]
+
+    [report] = hooks.after
+    assert (report.thread_id, report.error_code, report.output_messages) == ("t1", "CLIENT_DISCONNECTED", ())
+    assert model.requests == []

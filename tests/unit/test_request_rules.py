@@ -41,6 +41,8 @@ def test_the_header_allowlist_matches_names_and_patterns_case_insensitively() ->
     )
     assert dict(chosen) == {"authorization": "Bearer a", "x-tenant": "acme, beta"}
     assert dict(HeaderAllowlist([]).select([("authorization", "x")])) == {}
+    sneaky = HeaderAllowlist(["co*", "*-authorization", "set-*"])
+    assert dict(sneaky.select([("Cookie", "s=1"), ("Proxy-Authorization", "p"), ("Set-Cookie", "x")])) == {}
 
 
 def test_request_properties_are_merged_over_the_configured_ones() -> None:

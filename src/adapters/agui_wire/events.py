@@ -20,10 +20,12 @@ from ag_ui.core import (
     StateSnapshotEvent,
     StepFinishedEvent,
     StepStartedEvent,
+    TextMessageChunkEvent,
     TextMessageContentEvent,
     TextMessageEndEvent,
     TextMessageStartEvent,
     ToolCallArgsEvent,
+    ToolCallChunkEvent,
     ToolCallEndEvent,
     ToolCallResultEvent,
     ToolCallStartEvent,
@@ -73,8 +75,63 @@ class EventTranslator:
         self._open_texts: set[str] = set()
         self._open_calls: set[str] = set()
         self._tool_names: dict[str, str] = {}
+        self._chunk_text: str | None = None
+        self._chunk_tool: str | None = None
 
     def translate(self, event: Any) -> list[RunEvent]:
+        """The run events for one AG-UI event. Chunk events (the protocol's shorthand) open a message on
+        their first chunk; it ends at the next event that is not a chunk of it."""
+        if isinstance(event, TextMessageChunkEvent):
+            return self._text_chunk(event)
+        if isinstance(event, ToolCallChunkEvent):
+            return self._tool_chunk(event)
+        return [*self._end_chunks(), *self._translate(event)]
+
+    def _text_chunk(self, event: TextMessageChunkEvent) -> list[RunEvent]:
+        message_id = event.message_id or self._chunk_text
+        if message_id is None:
+            raise AgentProtocolError(self._agent, "a TEXT_MESSAGE_CHUNK without a message id")
+        out: list[RunEvent] = []
+        if message_id != self._chunk_text:
+            out += self._end_chunks()
+            self._require(message_id not in self._open_texts, f"a chunk for text message {message_id!r} already open")
+            self._open_texts.add(message_id)
+            self._chunk_text = message_id
+            out.append(TextMessageStarted(message_id))
+        if event.delta:
+            out.append(TextMessageChunk(message_id, event.delta))
+        return out
+
+    def _tool_chunk(self, event: ToolCallChunkEvent) -> list[RunEvent]:
+        call_id = event.tool_call_id or self._chunk_tool
+        if call_id is None:
+            raise AgentProtocolError(self._agent, "a TOOL_CALL_CHUNK without a tool call id")
+        out: list[RunEvent] = []
+        if call_id != self._chunk_tool:
+            out += self._end_chunks()
+            if not event.tool_call_name:
+                raise AgentProtocolError(self._agent, f"the first TOOL_CALL_CHUNK of {call_id!r} has no tool name")
+            self._open_calls.add(call_id)
+            self._tool_names[call_id] = event.tool_call_name
+            self._chunk_tool = call_id
+            out.append(ToolCallStarted(call_id, event.tool_call_name, event.parent_message_id))
+        if event.delta:
+            out.append(ToolCallArgs(call_id, event.delta))
+        return out
+
+    def _end_chunks(self) -> list[RunEvent]:
+        out: list[RunEvent] = []
+        if self._chunk_text is not None:
+            self._open_texts.discard(self._chunk_text)
+            out.append(TextMessageEnded(self._chunk_text))
+            self._chunk_text = None
+        if self._chunk_tool is not None:
+            self._open_calls.discard(self._chunk_tool)
+            out.append(ToolCallEnded(self._chunk_tool))
+            self._chunk_tool = None
+        return out
+
+    def _translate(self, event: Any) -> list[RunEvent]:
         match event:
             case RunStartedEvent():
                 return [RunStarted(event.thread_id, event.run_id)]

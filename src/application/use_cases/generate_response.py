@@ -23,6 +23,7 @@ from application.streams import closed_after
 from application.use_cases.agent_relay import AgentSession, relay_agent
 from application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
 from domain.agent_state import AgentStateKey
+from domain.agents import AgentDescriptor
 from domain.events import (
     RunEvent,
     RunFailed,
@@ -97,7 +98,7 @@ class GenerateResponse:
         if turn.thread_id is not None:
             await check_thread_access(self.store, thread_id, request.principal)
         backend = tuple(await self.actions.definitions())
-        agents = list(await self.agents.list_agents()) if self.agents is not None else []
+        agents = await self._agents_as_tools()
         # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
         agent_tools = tuple(ToolDefinition(agent.name, agent.description, NO_PARAMETERS) for agent in agents)
         tools = first_wins(backend + agent_tools + turn.tools)
@@ -107,6 +108,16 @@ class GenerateResponse:
         routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
         events = self._run(self.chat_model, chat, recorder, turn.guardrails, routes)
         return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
+
+    async def _agents_as_tools(self) -> list[AgentDescriptor]:
+        """The agents the model may call; one whose endpoint is down is left out, never failing the chat."""
+        if self.agents is None:
+            return []
+        try:
+            return list(await self.agents.list_agents())
+        except ApplicationError as error:
+            logger.warning("agents left out of the chat's tools: %s %s", error.code, error.message)
+            return []
 
     async def _run(
         self,
@@ -135,7 +146,7 @@ class GenerateResponse:
                 denial = TextMessage(
                     id=self.ids.new_id(), created_at=self.clock.now(), role=Role.ASSISTANT, content=reason
                 )
-                recorder.outputs.append(denial)
+                await recorder.store_messages([denial])  # the answer the client shows, kept in the thread
                 yield RunFailed(GUARDRAILS_DENIED, reason)
                 return
         produced = failures_as_events(self._answer(model, chat, recorder, routes), recorder, "The chat model")

@@ -49,7 +49,10 @@ class LoadAgentState:
         if thread is not None and not thread.accessible_by(principal):
             return AgentStateView(thread_id=query.thread_id, thread_exists=False)
         request = query.request.for_principal(principal)
-        external = await self.agents.external_state(query.agent_name, query.thread_id, request)
+        # An agent that keeps its own threads cannot tell whose they are: with a principal, only a thread
+        # this runtime knows belongs to it is asked for.
+        known = thread is not None or principal is None
+        external = await self.agents.external_state(query.agent_name, query.thread_id, request) if known else None
         if external is not None:
             return AgentStateView(
                 thread_id=query.thread_id,

@@ -138,29 +138,78 @@ async def check_thread_access(store: ThreadStore, thread_id: str, principal: str
         raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
 
 
-async def reported(
+def reported(
     events: AsyncGenerator[RunEvent, None],
     recorder: RunRecorder,
     hooks: RequestHooks,
     run_id: str,
     inputs: tuple[Message, ...],
 ) -> AsyncIterator[RunEvent]:
-    """`events` as they come; however the run ends, `on_after_request` gets its report afterwards."""
-    error_code: str | None = "CLIENT_DISCONNECTED"
-    try:
-        async for event in events:
-            if isinstance(event, RunFinished):
-                error_code = None
-            elif isinstance(event, RunFailed):
-                error_code = event.code
-            yield event
-    finally:
-        await events.aclose()  # when the client left between events: store what was cut off first
-        report = AfterRequest(recorder.thread_id, run_id, recorder.request, inputs, tuple(recorder.outputs), error_code)
+    """`events` as they come; however the run ends, `on_after_request` gets its report afterwards, once."""
+    return _Reported(events, recorder, hooks, run_id, inputs)
+
+
+class _Reported:
+    """An async iterator rather than a generator: a generator closed before its first step never runs
+    its clean-up, and a run abandoned that early (a response that selected no streamed field) must still
+    be reported."""
+
+    def __init__(
+        self,
+        events: AsyncGenerator[RunEvent, None],
+        recorder: RunRecorder,
+        hooks: RequestHooks,
+        run_id: str,
+        inputs: tuple[Message, ...],
+    ) -> None:
+        self._events = events
+        self._recorder = recorder
+        self._hooks = hooks
+        self._run_id = run_id
+        self._inputs = inputs
+        self._error_code: str | None = "CLIENT_DISCONNECTED"
+        self._done = False
+
+    def __aiter__(self) -> _Reported:
+        return self
+
+    async def __anext__(self) -> RunEvent:
+        if self._done:
+            raise StopAsyncIteration
         try:
-            hooks.after_request(report)
+            event = await self._events.__anext__()
+        except StopAsyncIteration:
+            await self.aclose()
+            raise
         except Exception as exc:
-            logger.error("on_after_request could not be scheduled: %s", type(exc).__name__)
+            # A failure outside the run's own failure handling (a store, a hook adapter): still a status.
+            logger.error("run failed in thread %s: UNKNOWN (%s)", self._recorder.thread_id, type(exc).__name__)
+            logger.debug("trace of the UNKNOWN failure", exc_info=exc)
+            self._error_code = "UNKNOWN"
+            await self.aclose()
+            return RunFailed("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+        if isinstance(event, RunFinished):
+            self._error_code = None
+        elif isinstance(event, RunFailed):
+            self._error_code = event.code
+        return event
+
+    async def aclose(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        try:
+            await self._events.aclose()  # a client that left between events: what was cut off is stored first
+        finally:
+            recorder = self._recorder
+            outputs = tuple(recorder.outputs)
+            report = AfterRequest(
+                recorder.thread_id, self._run_id, recorder.request, self._inputs, outputs, self._error_code
+            )
+            try:
+                self._hooks.after_request(report)
+            except Exception as exc:
+                logger.error("on_after_request could not be scheduled: %s", type(exc).__name__)
 
 
 async def failures_as_events(

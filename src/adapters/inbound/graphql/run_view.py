@@ -65,12 +65,19 @@ class RunView:
         self._open: dict[str, tuple[MessageProgress[MessageStatusValue], str]] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopped: tuple[str, str] | None = None
+        self._closing: asyncio.Future[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._consume())
 
     async def close(self) -> None:
-        """Stop the run if it is still going (the client left or the response ended early)."""
+        """Stop the run if it is still going (the client left or the response ended early). Closers may
+        race (a shutdown and the response ending): they share one closing."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         if self._task is not None and not self._task.done():
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

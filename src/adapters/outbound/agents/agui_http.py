@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,6 +15,8 @@ from adapters.outbound.agents.configured import AguiAgent
 from application.errors import UpstreamError, UpstreamUnavailable
 from application.ports import AgentRunRequest
 
+logger = logging.getLogger("agui_runtime.agents")
+
 
 class HttpAgent(AguiAgent):
     def __init__(self, name: str, url: str, client: httpx.AsyncClient) -> None:
@@ -24,12 +27,12 @@ class HttpAgent(AguiAgent):
     async def events(self, request: AgentRunRequest) -> AsyncIterator[Any]:
         run_input = run_agent_input(request)
         body = run_input.model_dump(mode="json", by_alias=True)
-        headers = {"accept": "text/event-stream"}
+        headers = {**request.request.headers, "accept": "text/event-stream"}  # the allowlisted ones
         try:
             async with aconnect_sse(self._client, "POST", self._url, json=body, headers=headers) as source:
                 status = source.response.status_code
                 if status >= 400:
-                    raise UpstreamError(f"Agent '{self._name}' answered HTTP {status} at {self._url}.", status=status)
+                    raise UpstreamError(f"Agent '{self._name}' answered HTTP {status}.", status=status)
                 async for message in source.aiter_sse():
                     if not message.data.strip():
                         continue
@@ -42,9 +45,9 @@ class HttpAgent(AguiAgent):
             raise AgentProtocolError(self._name, "a response that is not an event stream") from None
         except httpx.TimeoutException:
             raise UpstreamUnavailable(
-                f"Agent '{self._name}' at {self._url} did not answer in time (AGUI_AGENT_TIMEOUT_SECONDS)."
+                f"Agent '{self._name}' did not answer in time (AGUI_AGENT_TIMEOUT_SECONDS)."
             ) from None
         except httpx.HTTPError as exc:
-            raise UpstreamUnavailable(
-                f"Agent '{self._name}' at {self._url} could not be reached ({type(exc).__name__})."
-            ) from None
+            # The URL stays in the server log: it may name internal hosts or carry credentials.
+            logger.warning("agent %s at %s: %s", self._name, self._url, type(exc).__name__)
+            raise UpstreamUnavailable(f"Agent '{self._name}' could not be reached ({type(exc).__name__}).") from None

@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ from adapters.outbound.agents.configured import AgentSource, AguiAgent
 from application.errors import ApplicationError, UpstreamError, UpstreamUnavailable
 from application.ports import ActionRegistry, AgentRunRequest, ExternalAgentState
 from application.requests import RequestContext
+from application.streams import closed_after
 from domain.agents import AgentDescriptor
 from domain.json import JsonObject, JsonValue
 from domain.messages import ActionExecutionMessage, Message, ResultMessage, TextMessage
@@ -43,6 +44,7 @@ from domain.tools import ActionOutcome, ToolDefinition
 logger = logging.getLogger("agui_runtime.agents")
 
 _RETRY_STATUSES = frozenset({408, 429, 502, 503, 504})
+_FAILURE_TTL_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,24 +96,34 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
         url: str,
         client: httpx.AsyncClient,
         *,
+        label: str = "remote",
         ttl_seconds: float = 60.0,
         retries: int = 3,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.url = url.rstrip("/")
+        self.label = label  # its name in the settings: errors name it, the URL stays in the server log
         self._client = client
         self._ttl = ttl_seconds
         self._retries = retries
         self._sleep = sleep
         self._cached: tuple[float, RemoteInfo] | None = None
+        self._failed: tuple[float, ApplicationError] | None = None
         self._lock = asyncio.Lock()
 
     async def info(self) -> RemoteInfo:
         """The endpoint's agents, from the cache while it is fresh."""
         async with self._lock:
-            if self._cached is not None and time.monotonic() - self._cached[0] < self._ttl:
+            now = time.monotonic()
+            if self._cached is not None and now - self._cached[0] < self._ttl:
                 return self._cached[1]
-            reply = await self._post_json("/info", {"properties": {}})
+            if self._failed is not None and now - self._failed[0] < _FAILURE_TTL_SECONDS:
+                raise self._failed[1]  # an endpoint that is down is not asked again by every request
+            try:
+                reply = await self._post_json("/info", {"properties": {}})
+            except ApplicationError as error:
+                self._failed = (time.monotonic(), error)
+                raise
             agents = reply.get("agents") if isinstance(reply, dict) else None
             descriptors, types = [], {}
             for item in agents if isinstance(agents, list) else []:
@@ -137,7 +149,7 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
         """Run one of the endpoint's actions; its failures come back as the usual error envelope."""
         body = {"name": name, "arguments": arguments, "properties": request.properties}
         try:
-            reply = await self._post_json("/actions/execute", body)
+            reply = await self._post_json("/actions/execute", body, request.headers, idempotent=False)
         except ApplicationError as error:
             return ActionOutcome(error_code="HANDLER_ERROR", error_message=error.message)
         result = reply.get("result") if isinstance(reply, dict) else None
@@ -152,9 +164,9 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
 
     async def external_state(self, agent_name: str, thread_id: str, request: RequestContext) -> ExternalAgentState:
         body = {"properties": request.properties, "threadId": thread_id, "name": agent_name}
-        reply = await self._post_json("/agents/state", body)
+        reply = await self._post_json("/agents/state", body, request.headers)
         if not isinstance(reply, dict):
-            raise UpstreamError(f"The CopilotKit endpoint {self.url} answered /agents/state without an object.")
+            raise UpstreamError(f"The CopilotKit endpoint '{self.label}' answered /agents/state without an object.")
         state, messages = reply.get("state"), reply.get("messages")
         return ExternalAgentState(
             thread_exists=bool(reply.get("threadExists")),
@@ -162,51 +174,58 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
             messages=tuple(m for m in messages if isinstance(m, dict)) if isinstance(messages, list) else (),
         )
 
-    async def _send(self, path: str, body: dict[str, Any]) -> httpx.Response:
+    async def _send(
+        self, path: str, body: dict[str, Any], headers: Mapping[str, str] | None = None, *, idempotent: bool = True
+    ) -> httpx.Response:
         """POST with retries: 408, 429 and 5xx gateway statuses and network errors, backing off 1 s, 2 s,
-        4 s (at most 5 s)."""
+        4 s (at most 5 s). A call that is not idempotent (running an agent or an action) is retried only
+        when it never reached the endpoint (the connection failed)."""
         for attempt in range(self._retries + 1):
             last = attempt == self._retries
             try:
-                request = self._client.build_request("POST", self.url + path, json=body)
+                request = self._client.build_request("POST", self.url + path, json=body, headers=headers)
                 response = await self._client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                if last:
+                logger.warning("CopilotKit endpoint %s at %s%s: %s", self.label, self.url, path, type(exc).__name__)
+                unsent = isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                if last or not (idempotent or unsent):
                     raise UpstreamUnavailable(
-                        f"The CopilotKit endpoint {self.url} could not be reached ({type(exc).__name__})."
+                        f"The CopilotKit endpoint '{self.label}' could not be reached ({type(exc).__name__})."
                     ) from None
             else:
-                if response.status_code not in _RETRY_STATUSES or last:
+                if response.status_code not in _RETRY_STATUSES or last or not idempotent:
                     return response
                 await response.aclose()
             await self._sleep(min(5.0, 2.0**attempt))
         raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
 
-    async def _post_json(self, path: str, body: dict[str, Any]) -> Any:
-        response = await self._send(path, body)
+    async def _post_json(
+        self, path: str, body: dict[str, Any], headers: Mapping[str, str] | None = None, *, idempotent: bool = True
+    ) -> Any:
+        response = await self._send(path, body, headers, idempotent=idempotent)
         try:
             await response.aread()
         finally:
             await response.aclose()
         if response.status_code >= 400:
             raise UpstreamError(
-                f"The CopilotKit endpoint {self.url} answered HTTP {response.status_code} to {path}.",
+                f"The CopilotKit endpoint '{self.label}' answered HTTP {response.status_code} to {path}.",
                 status=response.status_code,
             )
         try:
             return response.json()
         except ValueError:
             raise UpstreamError(
-                f"The CopilotKit endpoint {self.url} answered {path} with something not JSON."
+                f"The CopilotKit endpoint '{self.label}' answered {path} with something not JSON."
             ) from None
 
-    async def run_agent(self, body: dict[str, Any]) -> AsyncIterator[JsonObject]:
+    async def run_agent(self, body: dict[str, Any], headers: Mapping[str, str]) -> AsyncIterator[JsonObject]:
         """The JSON lines of `/agents/execute`."""
-        response = await self._send("/agents/execute", body)
+        response = await self._send("/agents/execute", body, headers, idempotent=False)
         try:
             if response.status_code >= 400:
                 raise UpstreamError(
-                    f"The CopilotKit endpoint {self.url} answered HTTP {response.status_code} to /agents/execute.",
+                    f"The CopilotKit endpoint '{self.label}' answered HTTP {response.status_code} to /agents/execute.",
                     status=response.status_code,
                 )
             async for line in response.aiter_lines():
@@ -215,12 +234,14 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
                 try:
                     event = json.loads(line)
                 except ValueError:
-                    raise UpstreamError(f"The CopilotKit endpoint {self.url} sent a line that is not JSON.") from None
+                    raise UpstreamError(
+                        f"The CopilotKit endpoint '{self.label}' sent a line that is not JSON."
+                    ) from None
                 if isinstance(event, dict):
                     yield event
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(
-                f"The CopilotKit endpoint {self.url} broke off the agent's stream ({type(exc).__name__})."
+                f"The CopilotKit endpoint '{self.label}' broke off the agent's stream ({type(exc).__name__})."
             ) from None
         finally:
             await response.aclose()
@@ -283,9 +304,10 @@ class RemoteAgent(AguiAgent):
             body["metaEvents"] = [{"name": "LangGraphInterruptEvent", "value": "", "response": command["resume"]}]
         translator = LangGraphEvents(self._name)
         yield RunStartedEvent(thread_id=request.thread_id, run_id=request.run_id)
-        async for line in self._endpoint.run_agent(body):
-            for event in translator.translate(line):
-                yield event
+        async with closed_after(self._endpoint.run_agent(body, request.request.headers)) as lines:
+            async for line in lines:
+                for event in translator.translate(line):
+                    yield event
         for event in translator.close():
             yield event
         yield RunFinishedEvent(thread_id=request.thread_id, run_id=request.run_id)
@@ -301,6 +323,7 @@ class LangGraphEvents:
         self._last_message: str | None = None
         self._node: str | None = None
         self._active = False
+        self._count = 0
 
     def translate(self, line: JsonObject) -> list[BaseEvent]:
         kind = line.get("event")
@@ -385,7 +408,8 @@ class LangGraphEvents:
             if message_id is not None and message_id != self._text:
                 events += self._end_text()
             if self._text is None:
-                self._text = message_id or f"{self._agent}-message-{id(line)}"
+                self._count += 1
+                self._text = message_id or f"{self._agent}-message-{self._count}"
                 events.append(TextMessageStartEvent(message_id=self._text))
             events.append(TextMessageContentEvent(message_id=self._text, delta=text))
         if message_id is not None:

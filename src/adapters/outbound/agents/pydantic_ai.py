@@ -11,6 +11,8 @@ from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput
 
+from application.streams import closed_after
+
 
 class PydanticAIAgent:
     """`agent`: a `pydantic_ai.Agent`. `deps`: makes the dependencies of one run; for shared state give
@@ -25,5 +27,7 @@ class PydanticAIAgent:
         from pydantic_ai.ui.ag_ui import AGUIAdapter  # optional dependency: only needed when used
 
         adapter = AGUIAdapter(agent=self._agent, run_input=run_input)
-        async for event in adapter.run_stream(deps=self._deps() if self._deps is not None else None):
-            yield event
+        # A client that left ends pydantic-ai's run now, not at garbage collection.
+        async with closed_after(adapter.run_stream(deps=self._deps() if self._deps is not None else None)) as events:
+            async for event in events:
+                yield event
