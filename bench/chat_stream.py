@@ -42,6 +42,8 @@ def start_server(mock: MockLLM, config_dir: Path) -> tuple[subprocess.Popen[str]
     config = config_dir / "bench.toml"
     config.write_text(
         f'llm_provider = "openai"\nllm_model = "bench"\nllm_base_url = "{mock.url}"\nllm_api_key = "bench"\n'
+        # the embedded default store, as `make serve` runs it
+        f'state_store_url = "sqlite+aiosqlite:///{config_dir / "bench.db"}"\n'
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGUI_")}
     process = subprocess.Popen(

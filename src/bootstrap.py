@@ -44,12 +44,13 @@ from adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
 from adapters.outbound.llm.anthropic_chat import open_model as open_anthropic_model
 from adapters.outbound.llm.openai_chat import open_model as open_openai_model
 from adapters.outbound.state.memory import InMemoryThreadStore
+from adapters.outbound.state.sql import open_sql_store
 from adapters.outbound.system import SystemClock, UuidIdGenerator
 from adapters.settings import Settings, SettingsError, load_settings
 from adapters.settings.settings import check_path
 from application.actions import CombinedActions
 from application.errors import RequestRejected, UpstreamUnavailable
-from application.ports import ChatModel, Guardrails
+from application.ports import ChatModel, Guardrails, ThreadStore
 from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
@@ -163,6 +164,15 @@ async def _hooks(before: BeforeHook | None, after: AfterHook | None) -> AsyncIte
         await hooks.drain(_AFTER_HOOKS_DRAIN_SECONDS)
 
 
+async def _thread_store(settings: Settings, clock: SystemClock) -> AsyncIterator[ThreadStore]:
+    """The store the URL names: in memory, or SQL (its schema migrated first unless turned off)."""
+    if _store_kind(settings.state_store_url) == "memory":
+        yield InMemoryThreadStore(clock)
+        return
+    async with open_sql_store(settings.state_store_url, clock, migrate=settings.migrate_on_start) as store:
+        yield store
+
+
 def _store_kind(url: str) -> str:
     return url.split(":", 1)[0].split("+", 1)[0]
 
@@ -173,10 +183,7 @@ class Container(containers.DeclarativeContainer):
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIdGenerator)
-    thread_store = providers.Selector(
-        config.store_kind,
-        memory=providers.Singleton(InMemoryThreadStore, clock=clock),
-    )
+    thread_store = providers.Resource(_thread_store, settings=settings, clock=clock)
     python_agents = providers.Dependency(instance_of=dict, default={})
     http_client = providers.Resource(_http_client, settings=settings)
     remote_endpoints = providers.Singleton(_remote_endpoints, settings=settings, client=http_client)
@@ -307,7 +314,8 @@ class _Runtime:
     async def probe(self) -> None:
         if self.use_cases is None:
             raise UpstreamUnavailable("the runtime has not started (its lifespan is not running)")
-        await self.container.thread_store().ping()
+        store = await _resolve(self.container.thread_store)
+        await store.ping()
 
 
 def create_app(

@@ -31,7 +31,7 @@ CLIENT_ACCEPT = (
 
 def make_settings(**values: object) -> Settings:
     """Settings from code only: the developer's environment and config file never leak into a test."""
-    return Settings.model_validate(values)
+    return Settings.model_validate({"state_store_url": "memory://", **values})
 
 
 ClientFactory = Callable[[Settings], Awaitable[httpx.AsyncClient]]
@@ -76,6 +76,8 @@ def serve(tmp_path: Path) -> Iterator[ServeFactory]:
 
     def start(config: str = "") -> ServerProcess:
         config_file = tmp_path / f"config-{len(started)}.toml"
+        if "state_store_url" not in config:  # tests keep to memory unless they name a store
+            config = 'state_store_url = "memory://"\n' + config
         config_file.write_text(config, encoding="utf-8")
         environment = {key: value for key, value in os.environ.items() if not key.startswith("AGUI_")}
         process = subprocess.Popen(

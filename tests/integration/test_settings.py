@@ -31,7 +31,7 @@ def test_defaults() -> None:
         "127.0.0.1",
         4000,
         "/api/copilotkit",
-        "memory://",
+        "sqlite+aiosqlite:///./agui-runtime.db",
     )
     assert settings.cors_origins == ["*"]
     assert settings.introspection is True
@@ -105,7 +105,7 @@ def test_comma_separated_cors_origins(monkeypatch: pytest.MonkeyPatch) -> None:
             "invalid setting agents[0]: agent 'x' of kind 'agui-http' needs",
         ),
         ('[[agents]]\nname = "x"\nkind = "grpc"\nurl = "http://h"', "invalid setting agents[0].kind: Input should be"),
-        ('state_store_url = "redis://x"', "invalid setting state_store_url (AGUI_STATE_STORE_URL): only memory://"),
+        ('state_store_url = "redis://x"', "invalid setting state_store_url (AGUI_STATE_STORE_URL): must be memory://"),
         ('cors_origins = ["*"]\ncors_allow_credentials = true', "cors_allow_credentials needs explicit cors_origins"),
         ("port = 1\n[x", "not valid TOML"),
         ('forward_headers = ["cookie"]', "'cookie' may not be forwarded"),

@@ -1,24 +1,34 @@
-"""One contract for every ThreadStore adapter (memory now; the SQL stores join the parameter list)."""
+"""One contract for every ThreadStore adapter: in memory, on a SQLite file, on PostgreSQL."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from adapters.outbound.state.memory import InMemoryThreadStore
+from adapters.outbound.state.sql import open_sql_store
 from application.errors import AccessDenied, Conflict
 from application.ports import ThreadStore
 from domain.agent_state import AgentStateKey
 from domain.messages import Role, TextMessage
 from tests.fakes import FixedClock
+from tests.integration.databases import postgres_database
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = AgentStateKey("t1", "agent")
 
 
-@pytest.fixture(params=["memory"])
-async def store(request: pytest.FixtureRequest) -> ThreadStore:
-    assert request.param == "memory"
-    return InMemoryThreadStore(FixedClock())
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[ThreadStore]:
+    if request.param == "memory":
+        yield InMemoryThreadStore(FixedClock())
+    elif request.param == "sqlite":
+        async with open_sql_store(f"sqlite+aiosqlite:///{tmp_path / 'contract.db'}", FixedClock()) as sqlite:
+            yield sqlite
+    else:
+        async with postgres_database() as url, open_sql_store(url, FixedClock()) as postgres:
+            yield postgres
 
 
 def text(message_id: str, content: str) -> TextMessage:

@@ -55,8 +55,11 @@ def test_the_core_imports_only_the_standard_library(layer: str) -> None:
         ),
     ],
 )
-async def test_every_container_provider_resolves(llm: dict[str, str], model_type: str, guardrails_type: str) -> None:
-    settings = Settings.model_validate({"agents": [python_agent("a")], **llm})
+async def test_every_container_provider_resolves(
+    llm: dict[str, str], model_type: str, guardrails_type: str, tmp_path: Path
+) -> None:
+    store = f"sqlite+aiosqlite:///{tmp_path / 'runtime.db'}"
+    settings = Settings.model_validate({"agents": [python_agent("a")], "state_store_url": store, **llm})
     container = build_container(settings)
     await container.init_resources()  # type: ignore[misc]
     try:
@@ -87,7 +90,7 @@ async def test_every_container_provider_resolves(llm: dict[str, str], model_type
         "generate_response",
         "run_agent",
     }
-    assert type(resolved["thread_store"]).__name__ == "InMemoryThreadStore"
+    assert type(resolved["thread_store"]).__name__ == "SqlThreadStore"
     assert type(resolved["chat_model"]).__name__ == model_type
     assert type(resolved["generate_response"].chat_model).__name__ == model_type
     assert type(resolved["generate_response"].guardrails).__name__ == guardrails_type

@@ -96,7 +96,8 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     cors_allow_credentials: bool = False
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    state_store_url: str = "memory://"
+    state_store_url: str = "sqlite+aiosqlite:///./agui-runtime.db"
+    migrate_on_start: bool = True
     llm_provider: Literal["openai", "anthropic", "empty"] | None = None
     llm_model: str | None = None
     llm_base_url: str | None = None
@@ -154,9 +155,11 @@ class Settings(BaseSettings):
     @field_validator("state_store_url")
     @classmethod
     def _check_store(cls, value: str) -> str:
-        if value != "memory://":
-            raise ValueError(f"only memory:// is available in this version, got {value!r}")
-        return value
+        if value == "memory://" or value.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+            return value
+        raise ValueError(
+            "must be memory://, sqlite+aiosqlite:///<file> or postgresql+asyncpg://<user>@<host>/<database>"
+        )
 
     @field_validator("forward_headers")
     @classmethod

@@ -1,0 +1,41 @@
+"""Databases for the SQL store's tests. PostgreSQL ones are created with a unique name and dropped
+afterwards (never the shared `test` database). Without a reachable server the tests skip, except with
+`CI=true`, where they fail: CI has PostgreSQL on 127.0.0.1:5432."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import create_async_engine
+
+SERVER = os.environ.get("AGUI_TEST_POSTGRES", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+@asynccontextmanager
+async def postgres_database() -> AsyncIterator[str]:
+    """A fresh database's SQLAlchemy URL (`postgresql+asyncpg://...`), dropped afterwards."""
+    admin = create_async_engine(SERVER, isolation_level="AUTOCOMMIT", connect_args={"timeout": 5})
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except (OSError, SQLAlchemyError) as exc:
+        await admin.dispose()
+        reason = f"PostgreSQL is not reachable at {SERVER} ({type(exc).__name__})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + ": CI must have it")
+        pytest.skip(reason)
+    name = f"agui_test_{uuid.uuid4().hex[:12]}"
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield SERVER.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
