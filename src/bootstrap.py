@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from adapters.inbound.cli.commands import parse_command
+from adapters.inbound.cli.commands import DbUpgradeCommand, parse_command
 from adapters.inbound.graphql.context import UseCases
 from adapters.inbound.graphql.http import GraphQLEndpoint
 from adapters.inbound.graphql.run_view import ActiveRuns
@@ -384,10 +384,12 @@ def mount(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`agui-runtime serve [--config FILE] [--host H] [--port P]`."""
+    """`agui-runtime serve [--config FILE] [--host H] [--port P]` or `agui-runtime db upgrade [--config FILE]`."""
     command = parse_command(argv)
     try:
         settings = load_settings(config_file=command.config, overrides=command.overrides())
+        if isinstance(command, DbUpgradeCommand):
+            return asyncio.run(_db_upgrade(settings))
         app, runtime = _build(settings)
     except SettingsError as exc:
         for line in str(exc).splitlines():
@@ -404,6 +406,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout_graceful_shutdown=settings.shutdown_grace_seconds + 5,
     )
     _GracefulServer(config, runtime, settings.shutdown_grace_seconds).run()
+    return 0
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    if _store_kind(settings.state_store_url) == "memory":
+        print("agui-runtime: state_store_url is memory://: there is no schema to upgrade", file=sys.stderr)
+        return 2
+    try:
+        async with open_sql_store(settings.state_store_url, SystemClock(), migrate=True):
+            pass
+    except UpstreamUnavailable as exc:
+        print(f"agui-runtime: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"agui-runtime: the schema of the {_store_kind(settings.state_store_url)} store is up to date")
     return 0
 
 

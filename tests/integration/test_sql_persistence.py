@@ -4,6 +4,8 @@ two runtime processes on one PostgreSQL database see each other's writes."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.integration.chat import text
@@ -53,3 +55,39 @@ async def test_two_processes_on_one_postgresql_database_share_threads(serve: Ser
         reader.process.terminate()
         writer.process.wait(timeout=15)
         reader.process.wait(timeout=15)
+
+
+def test_db_upgrade_migrates_ahead_of_a_server_that_does_not(serve: ServeFactory, tmp_path: Path) -> None:
+    config = tmp_path / "runtime.toml"
+    store = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\n'
+    config.write_text(store, encoding="utf-8")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "db", "upgrade", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert "the schema of the sqlite store is up to date" in done.stdout
+    server = serve(store + "migrate_on_start = false\n" + AGENT)
+    response_of(generate(server.url, agent_data("counter", "t-up", [text("u1", "hi")])))
+    assert load(server.url, "t-up")["threadExists"] is True
+
+
+def test_db_upgrade_against_an_unreachable_database_says_so_without_secrets(tmp_path: Path) -> None:
+    config = tmp_path / "runtime.toml"
+    config.write_text('state_store_url = "postgresql+asyncpg://agui:s3cret@127.0.0.1:9/agui"\n', encoding="utf-8")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "bootstrap", "db", "upgrade", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1
+    assert "The state store is unavailable" in done.stderr
+    assert "s3cret" not in done.stderr
+    assert "Traceback" not in done.stderr

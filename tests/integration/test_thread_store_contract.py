@@ -1,8 +1,10 @@
 """One contract for every ThreadStore adapter: in memory, on a SQLite file, on PostgreSQL."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -10,7 +12,8 @@ from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.state.sql import open_sql_store
 from application.errors import AccessDenied, Conflict
 from application.ports import ThreadStore
-from domain.agent_state import AgentStateKey
+from domain.agent_state import AgentState, AgentStateKey
+from domain.errors import InvalidState
 from domain.messages import Role, TextMessage
 from tests.fakes import FixedClock
 from tests.integration.databases import postgres_database
@@ -91,6 +94,29 @@ async def test_state_writes_are_versioned_and_a_stale_write_conflicts(store: Thr
     stored = await store.load_state(KEY)
     assert stored is not None
     assert (stored.values, stored.version) == ({"n": 2}, winner.version)
+
+
+async def test_of_two_concurrent_writes_from_one_version_one_wins_and_one_conflicts(store: ThreadStore) -> None:
+    await store.save_state(KEY, {"n": 0}, expected_version=None)
+
+    outcomes = await asyncio.gather(
+        store.save_state(KEY, {"n": "left"}, expected_version=1),
+        store.save_state(KEY, {"n": "right"}, expected_version=1),
+        return_exceptions=True,
+    )
+
+    [winner] = [outcome for outcome in outcomes if isinstance(outcome, AgentState)]
+    assert [type(outcome) for outcome in outcomes if not isinstance(outcome, AgentState)] == [Conflict]
+    stored = await store.load_state(KEY)
+    assert stored is not None
+    assert (stored.values, stored.version) == (winner.values, 2)
+
+
+async def test_a_state_that_is_not_a_json_object_is_refused_and_nothing_is_written(store: ThreadStore) -> None:
+    bad: Any = ["not", "an", "object"]
+    with pytest.raises(InvalidState):
+        await store.save_state(KEY, bad, expected_version=None)
+    assert await store.load_state(KEY) is None
 
 
 async def test_what_a_caller_gets_is_a_copy(store: ThreadStore) -> None:

@@ -18,7 +18,17 @@ class ServeCommand:
         return {key: value for key, value in (("host", self.host), ("port", self.port)) if value is not None}
 
 
-Command = ServeCommand
+@dataclass(frozen=True, slots=True)
+class DbUpgradeCommand:
+    """Bring the SQL store's schema up to date (for deployments with `migrate_on_start = false`)."""
+
+    config: str | None = None
+
+    def overrides(self) -> dict[str, object]:
+        return {}
+
+
+Command = ServeCommand | DbUpgradeCommand
 
 
 def parse_command(argv: Sequence[str] | None = None) -> Command:
@@ -28,5 +38,11 @@ def parse_command(argv: Sequence[str] | None = None) -> Command:
     serve.add_argument("--config", metavar="FILE", help="TOML settings file (default: $AGUI_CONFIG)")
     serve.add_argument("--host", metavar="H", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", metavar="P", type=int, help="port to listen on, 0 for any free one (default 4000)")
+    db = commands.add_parser("db", help="manage the SQL state store")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    upgrade = db_commands.add_parser("upgrade", help="apply the schema migrations to state_store_url")
+    upgrade.add_argument("--config", metavar="FILE", help="TOML settings file (default: $AGUI_CONFIG)")
     args = parser.parse_args(argv)
+    if args.command == "db":
+        return DbUpgradeCommand(config=args.config)
     return ServeCommand(config=args.config, host=args.host, port=args.port)

@@ -33,15 +33,17 @@ _UPGRADE_LOCK = 0x6167_7569  # "agui": one PostgreSQL advisory lock serialises r
 
 @contextlib.contextmanager
 def _unavailable_on_errors() -> Iterator[None]:
+    """Database failures as `UpstreamUnavailable`, naming only the kind of failure: the driver's message
+    may carry the DSN and its password."""
     try:
         yield
+    except IntegrityError:
+        raise
     except (OperationalError, DBAPIError) as exc:
-        if isinstance(exc, IntegrityError):
-            raise
-        # The driver's message may carry the DSN: name the kind of failure only.
-        raise UpstreamUnavailable(
-            f"The state store is unavailable ({type(exc.orig).__name__ if exc.orig else type(exc).__name__})."
-        ) from None
+        kind = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
+        raise UpstreamUnavailable(f"The state store is unavailable ({kind}).") from None
+    except (OSError, TimeoutError) as exc:  # a refused or timed-out connection, before the driver wraps it
+        raise UpstreamUnavailable(f"The state store is unavailable ({type(exc).__name__}).") from None
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: object) -> None:
