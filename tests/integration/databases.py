@@ -39,3 +39,17 @@ async def postgres_database() -> AsyncIterator[str]:
         async with admin.connect() as connection:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         await admin.dispose()
+
+
+async def cut_off(database_url: str, *, allowed: bool) -> None:
+    """Simulate a database outage (`allowed=False`: new connections refused, open ones ended) or its end."""
+    name = database_url.rsplit("/", 1)[1]
+    admin = create_async_engine(SERVER, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+            if not allowed:
+                ended = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"
+                await connection.execute(text(ended), {"name": name})
+    finally:
+        await admin.dispose()

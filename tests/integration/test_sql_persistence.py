@@ -4,15 +4,21 @@ two runtime processes on one PostgreSQL database see each other's writes."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
-from tests.integration.chat import text
-from tests.integration.conftest import ServeFactory, node_client
-from tests.integration.databases import postgres_database
+import httpx
+
+from tests.integration.chat import chat_data, text
+from tests.integration.conftest import ServeFactory, llm_config, node_client, start_node_client
+from tests.integration.databases import cut_off, postgres_database
+from tests.integration.mock_llm import MockLLM, Reply
 from tests.integration.sample_agents import COUNTER
 from tests.integration.test_agents import agent_data, generate
+from tests.integration.test_agents import generate as node_generate
 from tests.integration.test_chat_streaming import response_of
 
 AGENT = f'[[agents]]\nname = "counter"\nkind = "python"\nimport = "{COUNTER}"\n'
@@ -91,3 +97,54 @@ def test_db_upgrade_against_an_unreachable_database_says_so_without_secrets(tmp_
     assert "The state store is unavailable" in done.stderr
     assert "s3cret" not in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_killed_server_loses_at_most_the_unsaved_tail_of_its_run(
+    serve: ServeFactory, mock_llm: MockLLM, tmp_path: Path
+) -> None:
+    config = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\n' + llm_config(mock_llm) + AGENT
+    first = serve(config)
+    mock_llm.script(Reply(tokens=["Saved", " answer."]), Reply(tokens=[f"t{i} " for i in range(400)], delay=0.02))
+    earlier = [text("u1", "First question")]
+    answer = response_of(node_generate(first.url, chat_data("t-kill", earlier)))["messages"][0]
+    # the client sends the answer back with the id the server streamed
+    history = [*earlier, text(answer["id"], "Saved answer.", "assistant"), text("u2", "Second question")]
+    streaming = start_node_client(first.url, "generate", json.dumps({"data": chat_data("t-kill", history)}))
+    deadline = time.monotonic() + 10
+    while mock_llm.last_chunk_at == 0.0 or len(mock_llm.requests) < 2:
+        assert time.monotonic() < deadline, "the second answer never started"
+        time.sleep(0.02)
+    time.sleep(0.3)  # some tokens of the second answer are out
+
+    first.process.send_signal(signal.SIGKILL)
+    first.process.wait(timeout=10)
+    streaming.kill()
+    streaming.communicate(timeout=10)
+
+    second = serve(config)
+    contents = [m.get("content") for m in json.loads(str(load(second.url, "t-kill")["messages"]))]
+    assert contents[:4] == ["You are a helpful assistant.", "First question", "Saved answer.", "Second question"]
+    assert len(contents) <= 5  # at most the cut-off answer follows, never anything lost before it
+
+
+async def test_a_database_outage_is_a_clear_error_and_the_server_recovers(serve: ServeFactory) -> None:
+    async with postgres_database() as url:
+        server = serve(f'state_store_url = "{url}"\n' + AGENT)
+        response_of(generate(server.url, agent_data("counter", "t-out", [text("u1", "hi")])))
+
+        await cut_off(url, allowed=False)
+        during = node_client(server.url, "loadAgentState", json.dumps({"threadId": "t-out", "agentName": "counter"}))
+        async with httpx.AsyncClient() as client:
+            ready = await client.get(server.url + "/ready")
+        await cut_off(url, allowed=True)
+        after = load(server.url, "t-out")
+
+        [error] = during["error"]["graphQLErrors"]  # type: ignore[index]
+        assert error["extensions"]["code"] == "UPSTREAM_UNAVAILABLE"
+        assert error["message"].startswith("The state store is unavailable")
+        assert "postgres@" not in json.dumps(during)
+        assert ready.status_code == 503
+        assert server.process.poll() is None  # still serving
+        assert after["threadExists"] is True
+        server.process.terminate()
+        server.process.wait(timeout=15)
