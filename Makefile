@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 CLIENT := tests/integration/client
 CLIENT_INSTALLED := $(CLIENT)/node_modules/.package-lock.json
 
-.PHONY: serve check lint typecheck imports test bench lock clean
+.PHONY: bench-store serve check lint typecheck imports test bench lock clean
 
 serve: $(INSTALLED)
 	$(BIN)/agui-runtime serve
@@ -38,6 +38,9 @@ $(CLIENT_INSTALLED): $(CLIENT)/package.json $(CLIENT)/package-lock.json
 # N tokens from a fast mock LLM through a real server; prints tokens/s, time to first token, CPU per token.
 bench: $(INSTALLED)
 	$(BIN)/python -m bench.chat_stream --tokens 2000 --runs 3
+
+bench-store: $(INSTALLED)
+	$(BIN)/python -m bench.store --threads 100000 --samples 2000
 
 # Re-resolve the pinned versions after changing the ranges in pyproject.toml.
 lock: $(INSTALLED)

@@ -99,6 +99,10 @@ class SqlThreadStore(ThreadStore):
         self._clock = clock
         self._dialect = engine.dialect.name
 
+    @property
+    def engine(self) -> AsyncEngine:
+        return self._engine
+
     def _insert(self, table: Any) -> Any:
         return (postgresql.insert if self._dialect == "postgresql" else sqlite.insert)(table)
 

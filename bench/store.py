@@ -1,0 +1,124 @@
+"""Store benchmark: `loadAgentState`'s reads and a message append, p50 / p99, with many threads stored.
+
+    python -m bench.store --threads 100000 --samples 2000                      # SQLite file in a temp dir
+    python -m bench.store --threads 100000 --samples 2000 --postgres postgresql+asyncpg://postgres@127.0.0.1/postgres
+
+With --postgres a database is created for the run and dropped after. Each thread has 4 messages and one
+agent state; they are bulk-inserted first (not timed). Then, on random threads: a load is `get_thread` +
+`load_state` (what `loadAgentState` reads); an append is `save_messages` of one new message (one
+transaction: ownership check, position, upsert)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from adapters.outbound.state.sql import SqlThreadStore, open_sql_store
+from adapters.outbound.state.sql.tables import agent_states, messages, threads
+from adapters.outbound.system import SystemClock
+from domain.agent_state import AgentStateKey
+from domain.messages import Role, TextMessage
+
+BATCH = 5_000
+
+
+@asynccontextmanager
+async def database(postgres: str | None) -> AsyncIterator[str]:
+    if postgres is None:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
+        return
+    name = f"agui_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_async_engine(postgres, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield postgres.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await admin.dispose()
+
+
+async def fill(store: SqlThreadStore, count: int) -> None:
+    now = datetime.now(UTC)
+    engine = store.engine  # bulk load straight into the tables: the timed part goes through the store
+    for start in range(0, count, BATCH):
+        ids = [f"thread-{n}" for n in range(start, min(start + BATCH, count))]
+        async with engine.begin() as connection:
+            await connection.execute(insert(threads), [{"id": t, "principal": None, "created_at": now} for t in ids])
+            rows = [
+                {
+                    "thread_id": t,
+                    "message_id": f"m{i}",
+                    "position": i,
+                    "kind": "text",
+                    "created_at": now,
+                    "body": {"status": "success", "role": "user" if i % 2 == 0 else "assistant", "content": f"m{i}"},
+                }
+                for t in ids
+                for i in range(4)
+            ]
+            await connection.execute(insert(messages), rows)
+            states = [
+                {"thread_id": t, "agent_name": "agent", "version": 1, "state": {"n": 1}, "updated_at": now} for t in ids
+            ]
+            await connection.execute(insert(agent_states), states)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+
+
+async def run(threads_count: int, samples: int, postgres: str | None) -> None:
+    async with database(postgres) as url, open_sql_store(url, SystemClock()) as store:
+        assert isinstance(store, SqlThreadStore)
+        started = time.perf_counter()
+        await fill(store, threads_count)
+        filled = time.perf_counter() - started
+        rng = random.Random(7)
+        loads, appends = [], []
+        for n in range(samples):
+            thread = f"thread-{rng.randrange(threads_count)}"
+            t0 = time.perf_counter()
+            await store.get_thread(thread)
+            await store.load_state(AgentStateKey(thread, "agent"))
+            loads.append((time.perf_counter() - t0) * 1000)
+            message = TextMessage(id=f"bench-{n}", created_at=datetime.now(UTC), role=Role.USER, content="hello")
+            t0 = time.perf_counter()
+            await store.save_messages(thread, [message])
+            appends.append((time.perf_counter() - t0) * 1000)
+    kind = "PostgreSQL" if postgres else "SQLite"
+    load_p50, load_p99 = percentiles(loads)
+    append_p50, append_p99 = percentiles(appends)
+    print(f"store: {kind}, {threads_count:,} threads (4 messages and a state each, loaded in {filled:.1f} s)")
+    print(f"  loadAgentState reads, ms   p50 {load_p50:7.2f}   p99 {load_p99:7.2f}   ({samples} samples)")
+    print(f"  message append, ms         p50 {append_p50:7.2f}   p99 {append_p99:7.2f}   ({samples} samples)")
+    print("rerun: .venv/bin/python -m bench.store " + " ".join(sys.argv[1:]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--threads", type=int, default=100_000)
+    parser.add_argument("--samples", type=int, default=2_000)
+    parser.add_argument("--postgres", metavar="URL", help="a PostgreSQL server (postgresql+asyncpg://...) to bench on")
+    args = parser.parse_args()
+    asyncio.run(run(args.threads, args.samples, args.postgres))
+
+
+if __name__ == "__main__":
+    main()
