@@ -14,6 +14,7 @@ from domain.events import RunEvent
 from domain.guardrails import GuardrailsCase, GuardrailsVerdict
 from domain.json import JsonObject
 from domain.messages import Message
+from domain.runs import RunRecord
 from domain.thread import Thread
 from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
@@ -39,6 +40,12 @@ class ThreadStore(Protocol):
         """Write the next version; raise `Conflict` when `expected_version` is not the stored one
         (None writes unconditionally)."""
         ...
+
+    async def save_run(self, run: RunRecord) -> None:
+        """Insert or replace the record of a run (by id)."""
+        ...
+
+    async def get_run(self, run_id: str) -> RunRecord | None: ...
 
     async def ping(self) -> None:
         """Return when the store answers; raise `UpstreamUnavailable` otherwise."""

@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from application.ports import ThreadStore
 from domain.agent_state import AgentState, AgentStateKey
 from domain.errors import InvalidState
 from domain.messages import Role, TextMessage
+from domain.runs import RunRecord, RunStatus
 from tests.fakes import FixedClock
 from tests.integration.databases import postgres_database
 
@@ -133,3 +135,13 @@ async def test_what_a_caller_gets_is_a_copy(store: ThreadStore) -> None:
 
 async def test_ping_answers(store: ThreadStore) -> None:
     await store.ping()
+
+
+async def test_run_records_are_kept_and_replaced_by_id(store: ThreadStore) -> None:
+    started = RunRecord("run-1", "t1", "planner", RunStatus.RUNNING, T0)
+    await store.save_run(started)
+    assert await store.get_run("run-1") == started
+    ended = replace(started, status=RunStatus.FAILED, finished_at=T0, error_code="AGENT_ERROR")
+    await store.save_run(ended)
+    assert await store.get_run("run-1") == ended
+    assert await store.get_run("run-2") is None

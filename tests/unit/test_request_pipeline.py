@@ -31,6 +31,7 @@ from domain.events import (
 )
 from domain.guardrails import GuardrailsVerdict, TopicRules
 from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
+from domain.runs import RunStatus
 from domain.tools import ActionOutcome, ToolDefinition
 from tests.fakes import (
     FakeActions,
@@ -303,3 +304,18 @@ async def test_a_run_abandoned_before_its_first_event_is_still_reported() -> Non
     [report] = hooks.after
     assert (report.thread_id, report.error_code, report.output_messages) == ("t1", "CLIENT_DISCONNECTED", ())
     assert model.requests == []
+
+
+async def test_runs_are_recorded_when_they_start_and_when_they_end() -> None:
+    use_case, store = chat_use_case(ScriptedChatModel(ANSWER, [RuntimeError("boom")]))
+    finished = await use_case(ChatTurn(messages=(HELLO,), thread_id="t1"))
+    [_ async for _ in finished.events]
+    failed = await use_case(ChatTurn(messages=(HELLO,), thread_id="t1"))
+    [_ async for _ in failed.events]
+
+    ok, bad = await store.get_run(finished.run_id), await store.get_run(failed.run_id)
+    assert ok is not None
+    assert bad is not None
+    assert (ok.status, ok.error_code, ok.agent_name, ok.thread_id) == (RunStatus.FINISHED, None, None, "t1")
+    assert ok.finished_at is not None
+    assert (bad.status, bad.error_code) == (RunStatus.FAILED, "UNKNOWN")

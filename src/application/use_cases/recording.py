@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from application.errors import AccessDenied, ApplicationError
 from application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
@@ -25,6 +25,7 @@ from domain.events import (
 )
 from domain.json import parse_json_object
 from domain.messages import ActionExecutionMessage, Message, MessageStatus, ResultMessage, Role, TextMessage
+from domain.runs import RunRecord, RunStatus
 from domain.tools import ActionOutcome
 
 logger = logging.getLogger("agui_runtime.runs")
@@ -144,9 +145,14 @@ def reported(
     hooks: RequestHooks,
     run_id: str,
     inputs: tuple[Message, ...],
+    agent_name: str | None = None,
 ) -> AsyncIterator[RunEvent]:
-    """`events` as they come; however the run ends, `on_after_request` gets its report afterwards, once."""
-    return _Reported(events, recorder, hooks, run_id, inputs)
+    """`events` as they come, the run recorded in the store when it starts and when it ends; however it
+    ends, `on_after_request` gets its report afterwards, once."""
+    return _Reported(events, recorder, hooks, run_id, inputs, agent_name)
+
+
+ABORTED = "CLIENT_DISCONNECTED"
 
 
 class _Reported:
@@ -161,13 +167,16 @@ class _Reported:
         hooks: RequestHooks,
         run_id: str,
         inputs: tuple[Message, ...],
+        agent_name: str | None,
     ) -> None:
         self._events = events
+        self._record = RunRecord(run_id, recorder.thread_id, agent_name, RunStatus.RUNNING, recorder.clock.now())
+        self._started = False
         self._recorder = recorder
         self._hooks = hooks
         self._run_id = run_id
         self._inputs = inputs
-        self._error_code: str | None = "CLIENT_DISCONNECTED"
+        self._error_code: str | None = ABORTED
         self._done = False
 
     def __aiter__(self) -> _Reported:
@@ -176,6 +185,9 @@ class _Reported:
     async def __anext__(self) -> RunEvent:
         if self._done:
             raise StopAsyncIteration
+        if not self._started:
+            self._started = True
+            await self._save_run(self._record)
         try:
             event = await self._events.__anext__()
         except StopAsyncIteration:
@@ -194,6 +206,13 @@ class _Reported:
             self._error_code = event.code
         return event
 
+    async def _save_run(self, record: RunRecord) -> None:
+        """Run records are bookkeeping: a store that fails here is logged, the run goes on."""
+        try:
+            await self._recorder.store.save_run(record)
+        except ApplicationError as error:
+            logger.warning("run %s not recorded: %s %s", record.id, error.code, error.message)
+
     async def aclose(self) -> None:
         if self._done:
             return
@@ -201,6 +220,10 @@ class _Reported:
         try:
             await self._events.aclose()  # a client that left between events: what was cut off is stored first
         finally:
+            code = self._error_code
+            status = RunStatus.FINISHED if code is None else RunStatus.ABORTED if code == ABORTED else RunStatus.FAILED
+            ended = replace(self._record, status=status, finished_at=self._recorder.clock.now(), error_code=code)
+            await asyncio.shield(self._save_run(ended))
             recorder = self._recorder
             outputs = tuple(recorder.outputs)
             report = AfterRequest(

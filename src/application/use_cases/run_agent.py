@@ -119,7 +119,9 @@ class RunAgent:
         session = AgentSession(key, run_id, turn.node_name or "", state)
         backend_names = frozenset(tool.name for tool in backend)
         events = self._run(run_request, recorder, session, backend_names)
-        return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
+        return ChatRun(
+            thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages, turn.agent_name)
+        )
 
     async def _run(
         self, run: AgentRunRequest, recorder: RunRecorder, session: AgentSession, backend: frozenset[str]

@@ -11,6 +11,7 @@ from application.ports import Clock, ThreadStore
 from domain.agent_state import AgentState, AgentStateKey
 from domain.json import JsonObject
 from domain.messages import Message
+from domain.runs import RunRecord
 from domain.thread import Thread
 
 
@@ -21,6 +22,7 @@ class InMemoryThreadStore(ThreadStore):
         self._clock = clock
         self._threads: dict[str, Thread] = {}
         self._states: dict[AgentStateKey, AgentState] = {}
+        self._runs: dict[str, RunRecord] = {}
         self._lock = asyncio.Lock()
 
     async def get_thread(self, thread_id: str) -> Thread | None:
@@ -52,6 +54,12 @@ class InMemoryThreadStore(ThreadStore):
             written = current.replaced_by(copy.deepcopy(values))
             self._states[key] = written
             return copy.deepcopy(written)
+
+    async def save_run(self, run: RunRecord) -> None:
+        self._runs[run.id] = run
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        return self._runs.get(run_id)
 
     async def ping(self) -> None:
         return None

@@ -19,12 +19,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from adapters.outbound.state.sql import codec
-from adapters.outbound.state.sql.tables import agent_states, messages, threads
+from adapters.outbound.state.sql.tables import agent_states, messages, runs, threads
 from application.errors import AccessDenied, Conflict, UpstreamUnavailable
 from application.ports import Clock, ThreadStore
 from domain.agent_state import AgentState, AgentStateKey
 from domain.json import JsonObject
 from domain.messages import Message
+from domain.runs import RunRecord, RunStatus
 from domain.thread import Thread
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -207,6 +208,36 @@ class SqlThreadStore(ThreadStore):
                     if changed.rowcount != 1:
                         raise _conflict(key, version, expected_version)
         return written
+
+    async def save_run(self, run: RunRecord) -> None:
+        values = {
+            "thread_id": run.thread_id,
+            "agent_name": run.agent_name,
+            "status": run.status.value,
+            "started_at": run.started_at,
+            "finished_at": run.finished_at,
+            "error_code": run.error_code,
+        }
+        statement = self._insert(runs).values(id=run.id, **values)
+        with _unavailable_on_errors():
+            async with self._engine.begin() as connection:
+                await connection.execute(statement.on_conflict_do_update(index_elements=[runs.c.id], set_=values))
+
+    async def get_run(self, run_id: str) -> RunRecord | None:
+        with _unavailable_on_errors():
+            async with self._engine.connect() as connection:
+                row = (await connection.execute(select(runs).where(runs.c.id == run_id))).first()
+        if row is None:
+            return None
+        return RunRecord(
+            row.id,
+            row.thread_id,
+            row.agent_name,
+            RunStatus(row.status),
+            row.started_at,
+            row.finished_at,
+            row.error_code,
+        )
 
     async def ping(self) -> None:
         with _unavailable_on_errors():

@@ -72,3 +72,15 @@ agent_states = Table(
     Column("state", JsonColumn, nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", String(255), primary_key=True),
+    Column("thread_id", String(255), nullable=False, index=True),
+    Column("agent_name", String(255), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("finished_at", UtcDateTime(), nullable=True),
+    Column("error_code", String(64), nullable=True),
+)

@@ -1,0 +1,27 @@
+"""What is kept of a run once it has started: which thread and agent, how it ended, when."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    ABORTED = "aborted"  # the client left before the end
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """`agent_name` is None for a chat with the model; `error_code` says why a run did not finish."""
+
+    id: str
+    thread_id: str
+    agent_name: str | None
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None = None
+    error_code: str | None = None
