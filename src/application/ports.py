@@ -62,6 +62,9 @@ class ChatModel(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AgentRunRequest:
+    """One agent run. `config` is the client's config of the agent; `resume` answers an interrupt;
+    `node_name` is the node the client's session is in. Each agent adapter puts them on its own wire."""
+
     agent_name: str
     thread_id: str
     run_id: str
@@ -69,7 +72,9 @@ class AgentRunRequest:
     state: JsonObject = field(default_factory=dict)
     tools: tuple[ToolDefinition, ...] = ()
     context: tuple[tuple[str, str], ...] = ()
-    forwarded_props: JsonObject = field(default_factory=dict)
+    config: JsonObject = field(default_factory=dict)
+    resume: str | None = None
+    node_name: str | None = None
     request: RequestContext = field(default_factory=RequestContext)
 
 

@@ -8,6 +8,9 @@ from typing import Any
 import pytest
 
 from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, EventTranslator, to_agui_messages
+from adapters.agui_wire.inputs import forwarded_props
+from application.ports import AgentRunRequest
+from application.requests import RequestContext
 from domain.events import (
     CustomEvent,
     RunFailed,
@@ -21,6 +24,7 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
+from domain.json import JsonObject
 from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -152,3 +156,26 @@ def test_chunk_events_open_a_message_and_the_next_other_event_ends_it() -> None:
         ToolCallEnded("c1"),
         RunFinished("t", "r"),
     ]
+
+
+def test_forwarded_props_are_built_as_the_reference_builds_them() -> None:
+    properties: JsonObject = {"authorization": "tok", "threadMetadata": {"topic": "x"}}
+    request = AgentRunRequest(
+        "planner",
+        "t1",
+        "r1",
+        (),
+        config={"recursion": 3, "streamSubgraphs": True},
+        resume='{"approved": true}',
+        node_name="review",
+        request=RequestContext(properties=properties),
+    )
+    assert forwarded_props(request) == {
+        "config": {"recursion": 3},
+        "command": {"resume": '{"approved": true}'},
+        "threadMetadata": {"topic": "x"},
+        "nodeName": "review",
+        "streamSubgraphs": True,
+        "authorization": "tok",
+    }
+    assert forwarded_props(AgentRunRequest("planner", "t1", "r1", ())) == {"config": {}, "threadMetadata": {}}

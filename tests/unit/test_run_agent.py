@@ -89,15 +89,13 @@ async def test_the_agent_is_given_state_tools_and_forwarded_props() -> None:
         ("coder", "codes"),
         ("confirm", ""),
     ]
-    assert first.forwarded_props == {
-        "config": {"recursion": 3},
-        "command": {"resume": '{"approved": true}'},
-        "threadMetadata": {"topic": "x"},
-        "nodeName": "review",
-        "streamSubgraphs": True,
-        "authorization": "tok",
-    }
-    assert second.forwarded_props == {"config": {}, "threadMetadata": {}}
+    assert (first.config, first.resume, first.node_name) == (
+        {"recursion": 3, "streamSubgraphs": True},
+        '{"approved": true}',
+        "review",
+    )
+    assert first.request.properties == {"authorization": "tok", "threadMetadata": {"topic": "x"}}
+    assert (second.config, second.resume, second.node_name) == ({}, None, None)
 
 
 async def test_state_steps_and_exit_become_agent_state_changes_and_state_is_stored() -> None:

@@ -20,6 +20,7 @@ from ag_ui.core import (
 )
 
 from application.ports import AgentRunRequest
+from domain.json import JsonObject
 from domain.messages import ActionExecutionMessage, ResultMessage, Role, TextMessage
 from domain.messages import Message as DomainMessage
 
@@ -69,5 +70,21 @@ def run_agent_input(request: AgentRunRequest) -> RunAgentInput:
         messages=to_agui_messages(request.messages),
         tools=[Tool(name=t.name, description=t.description, parameters=t.parameters) for t in request.tools],
         context=[Context(description=description, value=value) for description, value in request.context],
-        forwarded_props=request.forwarded_props,
+        forwarded_props=forwarded_props(request),
     )
+
+
+def forwarded_props(request: AgentRunRequest) -> JsonObject:
+    """As the reference builds them: config (without `streamSubgraphs`), the interrupt answer as
+    `command.resume`, thread metadata, the node, then every request property at the top level."""
+    config = {key: value for key, value in request.config.items() if key != "streamSubgraphs"}
+    props: JsonObject = {"config": config}
+    if request.resume is not None:
+        props["command"] = {"resume": request.resume}
+    metadata = request.request.properties.get("threadMetadata")
+    props["threadMetadata"] = metadata if isinstance(metadata, dict) else {}
+    if request.node_name:
+        props["nodeName"] = request.node_name
+    if "streamSubgraphs" in request.config:
+        props["streamSubgraphs"] = request.config["streamSubgraphs"]
+    return {**props, **request.request.properties}

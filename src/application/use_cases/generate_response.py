@@ -187,9 +187,6 @@ class GenerateResponse:
         key = AgentStateKey(chat.thread_id, name)
         stored = await self.store.load_state(key)
         state = stored.values if stored is not None else {}
-        properties = recorder.request.properties
-        metadata = properties.get("threadMetadata")
-        props: JsonObject = {"config": {}, "threadMetadata": metadata if isinstance(metadata, dict) else {}}
         run = AgentRunRequest(
             agent_name=name,
             thread_id=chat.thread_id,
@@ -197,7 +194,6 @@ class GenerateResponse:
             messages=chat.messages,
             state=state,
             tools=routes.frontend,
-            forwarded_props={**props, **properties},
             request=recorder.request,
         )
         session = AgentSession(key, run.run_id, "", state)

@@ -112,7 +112,9 @@ class RunAgent:
             state=state,
             tools=tools,
             context=turn.context,
-            forwarded_props=_forwarded_props(turn, request),
+            config=turn.config,
+            resume=turn.resume,
+            node_name=turn.node_name,
             request=request,
         )
         recorder = RunRecorder(self.store, self.clock, thread_id, request)
@@ -140,19 +142,3 @@ class RunAgent:
                     return
         if session.finished:
             yield RunFinished(run.thread_id, run.run_id)
-
-
-def _forwarded_props(turn: AgentTurn, request: RequestContext) -> JsonObject:
-    """As the reference builds them: config (without `streamSubgraphs`), the resume command, thread
-    metadata, the node, then every request property at the top level."""
-    config = {key: value for key, value in turn.config.items() if key != "streamSubgraphs"}
-    props: JsonObject = {"config": config}
-    if turn.resume is not None:
-        props["command"] = {"resume": turn.resume}
-    metadata = request.properties.get("threadMetadata")
-    props["threadMetadata"] = metadata if isinstance(metadata, dict) else {}
-    if turn.node_name:
-        props["nodeName"] = turn.node_name
-    if "streamSubgraphs" in turn.config:
-        props["streamSubgraphs"] = turn.config["streamSubgraphs"]
-    return {**props, **request.properties}

@@ -284,24 +284,21 @@ class RemoteAgent(AguiAgent):
         kind = (await self._endpoint.info()).agent_types.get(self._name, "langgraph")
         if kind != "langgraph":
             raise UpstreamError(f"Agent '{self._name}' is of type '{kind}', which this runtime cannot run.")
-        props = request.forwarded_props
-        config = props.get("config")
         body: dict[str, Any] = {
             "name": self._name,
             "threadId": request.thread_id,
             "messages": legacy_messages(request.messages),
             "state": request.state,
-            "config": config if isinstance(config, dict) else {},
+            "config": request.config,
             "properties": request.request.properties,
             "actions": [
                 {"name": t.name, "description": t.description, "parameters": t.parameters} for t in request.tools
             ],
         }
-        if isinstance(props.get("nodeName"), str):
-            body["nodeName"] = props["nodeName"]
-        command = props.get("command")
-        if isinstance(command, dict) and "resume" in command:
-            body["metaEvents"] = [{"name": "LangGraphInterruptEvent", "value": "", "response": command["resume"]}]
+        if request.node_name:
+            body["nodeName"] = request.node_name
+        if request.resume is not None:
+            body["metaEvents"] = [{"name": "LangGraphInterruptEvent", "value": "", "response": request.resume}]
         translator = LangGraphEvents(self._name)
         yield RunStartedEvent(thread_id=request.thread_id, run_id=request.run_id)
         async with closed_after(self._endpoint.run_agent(body, request.request.headers)) as lines:
