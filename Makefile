@@ -6,6 +6,11 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 CLIENT := tests/integration/client
 CLIENT_INSTALLED := $(CLIENT)/node_modules/.package-lock.json
+REFERENCE := bench/reference
+REFERENCE_INSTALLED := $(REFERENCE)/node_modules/.package-lock.json
+
+# Extra flags for `make bench`, e.g. BENCH_ARGS='--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'.
+BENCH_ARGS ?=
 
 .PHONY: bench-store serve check lint typecheck imports test bench lock clean
 
@@ -24,7 +29,7 @@ typecheck: $(INSTALLED)
 imports: $(INSTALLED)
 	$(BIN)/lint-imports
 
-test: $(INSTALLED) $(CLIENT_INSTALLED)
+test: $(INSTALLED) $(CLIENT_INSTALLED) $(REFERENCE_INSTALLED)
 	$(BIN)/pytest
 
 $(INSTALLED): pyproject.toml requirements.lock
@@ -35,9 +40,14 @@ $(INSTALLED): pyproject.toml requirements.lock
 $(CLIENT_INSTALLED): $(CLIENT)/package.json $(CLIENT)/package-lock.json
 	npm ci --prefix $(CLIENT) --no-audit --no-fund
 
-# N tokens from a fast mock LLM through a real server; prints tokens/s, time to first token, CPU per token.
-bench: $(INSTALLED)
-	$(BIN)/python -m bench.chat_stream --tokens 2000 --runs 3
+# The reference runtime the benchmark compares against (@copilotkit/runtime 1.10.6, Node).
+$(REFERENCE_INSTALLED): $(REFERENCE)/package.json $(REFERENCE)/package-lock.json
+	npm ci --prefix $(REFERENCE) --no-audit --no-fund
+
+# This runtime beside the reference, on loopback against one mock LLM: scenarios (a)-(e) and a sweep, through
+# the 1.10.6 client's wire protocol; writes the side-by-side table to bench/results/.
+bench: $(INSTALLED) $(REFERENCE_INSTALLED)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 bench-store: $(INSTALLED)
 	$(BIN)/python -m bench.store --threads 100000 --samples 2000
@@ -47,4 +57,4 @@ lock: $(INSTALLED)
 	$(BIN)/pip-compile --quiet --no-emit-index-url --no-emit-find-links --extra dev --strip-extras --output-file requirements.lock pyproject.toml
 
 clean:
-	rm -rf $(VENV) $(CLIENT)/node_modules .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(CLIENT)/node_modules $(REFERENCE)/node_modules .mypy_cache .ruff_cache .pytest_cache

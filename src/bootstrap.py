@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import inspect
 import logging
+import multiprocessing
+import os
+import signal
 import socket
 import sys
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from types import FrameType
@@ -19,7 +25,7 @@ from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 
-from adapters.inbound.cli.commands import DbUpgradeCommand, parse_command
+from adapters.inbound.cli.commands import DbUpgradeCommand, ServeCommand, parse_command
 from adapters.inbound.graphql.context import UseCases
 from adapters.inbound.graphql.http import GraphQLEndpoint
 from adapters.inbound.graphql.run_view import ActiveRuns
@@ -384,17 +390,25 @@ def mount(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """`agui-runtime serve [--config FILE] [--host H] [--port P]` or `agui-runtime db upgrade [--config FILE]`."""
+    """`agui-runtime serve [--config FILE] [--host H] [--port P] [--workers N]` or
+    `agui-runtime db upgrade [--config FILE]`."""
     command = parse_command(argv)
     try:
         settings = load_settings(config_file=command.config, overrides=command.overrides())
         if isinstance(command, DbUpgradeCommand):
             return asyncio.run(_db_upgrade(settings))
+        if settings.workers > 1:
+            return _serve_workers(command, settings)
         app, runtime = _build(settings)
     except SettingsError as exc:
         for line in str(exc).splitlines():
             print(f"agui-runtime: {line}", file=sys.stderr)
         return 2
+    _serve(app, runtime, settings)
+    return 0
+
+
+def _serve(app: FastAPI, runtime: _Runtime, settings: Settings, sock: socket.socket | None = None) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
     config = uvicorn.Config(
         app,
@@ -405,11 +419,69 @@ def main(argv: Sequence[str] | None = None) -> int:
         # status); uvicorn's own deadline comes later and only catches what is left.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds + 5,
     )
-    _GracefulServer(config, runtime, settings.shutdown_grace_seconds).run()
+    _GracefulServer(config, runtime, settings.shutdown_grace_seconds).run(sockets=None if sock is None else [sock])
+
+
+def _serve_workers(command: ServeCommand, settings: Settings) -> int:
+    """Pre-fork serving, as uvicorn's and gunicorn's workers do: the socket is bound here once and each
+    worker process accepts on it with its own event loop and runtime (the store is shared through the
+    database). The schema is migrated here, before any worker starts. A worker that dies is replaced;
+    SIGTERM / SIGINT are passed on, and each worker drains its runs as a single process would."""
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    if settings.migrate_on_start:
+        code = asyncio.run(_db_upgrade(settings, quiet=True))
+        if code:
+            return code
+    sock = uvicorn.Config(
+        "bootstrap:create_app", host=settings.host, port=settings.port, log_level=settings.log_level
+    ).bind_socket()
+    # The workers are told the bound port (the flag may have said 0) and not to migrate again.
+    worker_command = dataclasses.replace(command, port=sock.getsockname()[1])
+    spawn = multiprocessing.get_context("spawn")
+    stopping = threading.Event()
+
+    def start() -> multiprocessing.process.BaseProcess:
+        process = spawn.Process(target=_worker, args=(worker_command, sock), name="agui-runtime-worker")
+        process.start()
+        return process
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    workers = [start() for _ in range(settings.workers)]
+    started_at = time.monotonic()
+    while not stopping.wait(0.5):
+        for index, process in enumerate(workers):
+            if process.is_alive():
+                continue
+            if time.monotonic() - started_at < 5:
+                logger.error("a worker exited while starting (exit code %s); stopping", process.exitcode)
+                stopping.set()
+                break
+            logger.error("worker %s exited (exit code %s); starting another", process.pid, process.exitcode)
+            workers[index] = start()
+    for process in workers:
+        if process.is_alive() and process.pid is not None:
+            os.kill(process.pid, signal.SIGTERM)
+    for process in workers:
+        process.join(settings.shutdown_grace_seconds + 15)
+        if process.is_alive():
+            process.kill()
+    sock.close()
     return 0
 
 
-async def _db_upgrade(settings: Settings) -> int:
+def _worker(command: ServeCommand, sock: socket.socket) -> None:
+    """One worker process of `_serve_workers`."""
+    overrides = {**command.overrides(), "migrate_on_start": False}
+    settings = load_settings(config_file=command.config, overrides=overrides)
+    app, runtime = _build(settings)
+    _serve(app, runtime, settings, sock)
+
+
+async def _db_upgrade(settings: Settings, *, quiet: bool = False) -> int:
     if _store_kind(settings.state_store_url) == "memory":
         print("agui-runtime: state_store_url is memory://: there is no schema to upgrade", file=sys.stderr)
         return 2
@@ -419,7 +491,8 @@ async def _db_upgrade(settings: Settings) -> int:
     except UpstreamUnavailable as exc:
         print(f"agui-runtime: {exc.message}", file=sys.stderr)
         return 1
-    print(f"agui-runtime: the schema of the {_store_kind(settings.state_store_url)} store is up to date")
+    if not quiet:
+        print(f"agui-runtime: the schema of the {_store_kind(settings.state_store_url)} store is up to date")
     return 0
 
 

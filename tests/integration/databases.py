@@ -53,3 +53,25 @@ async def cut_off(database_url: str, *, allowed: bool) -> None:
                 await connection.execute(text(ended), {"name": name})
     finally:
         await admin.dispose()
+
+
+def postgres_url() -> str | None:
+    """The PostgreSQL server's URL when it answers; None when it does not, except with `CI=true` (fails)."""
+    import asyncio
+
+    async def reachable() -> bool:
+        engine = create_async_engine(SERVER, connect_args={"timeout": 5})
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except (OSError, SQLAlchemyError):
+            return False
+        finally:
+            await engine.dispose()
+
+    if asyncio.run(reachable()):
+        return SERVER
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"PostgreSQL is not reachable at {SERVER}: CI must have it")
+    return None

@@ -92,6 +92,8 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=4000, ge=0, le=65535)
+    # Processes serving one listening socket (one event loop each); 1 serves from this process.
+    workers: int = Field(default=1, ge=1, le=64)
     path: str = "/api/copilotkit"
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     cors_allow_credentials: bool = False
@@ -199,6 +201,8 @@ class Settings(BaseSettings):
             if self.llm_key() is None:
                 vendor = "OPENAI_API_KEY" if self.llm_provider == "openai" else "ANTHROPIC_API_KEY"
                 raise ValueError(f"llm_provider {self.llm_provider} needs AGUI_LLM_API_KEY (or {vendor})")
+        if self.workers > 1 and self.state_store_url == "memory://":
+            raise ValueError("workers > 1 needs a shared store (SQLite or PostgreSQL): each worker has its own memory")
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError("cors_allow_credentials needs explicit cors_origins, not '*'")
         for items, what in ((self.agents, "agent"), (self.actions, "action")):

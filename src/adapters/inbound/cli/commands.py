@@ -12,10 +12,12 @@ class ServeCommand:
     config: str | None = None
     host: str | None = None
     port: int | None = None
+    workers: int | None = None
 
     def overrides(self) -> dict[str, object]:
         """Settings given as flags; they win over the environment and the config file."""
-        return {key: value for key, value in (("host", self.host), ("port", self.port)) if value is not None}
+        flags = (("host", self.host), ("port", self.port), ("workers", self.workers))
+        return {key: value for key, value in flags if value is not None}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,7 @@ def parse_command(argv: Sequence[str] | None = None) -> Command:
     serve.add_argument("--config", metavar="FILE", help="TOML settings file (default: $AGUI_CONFIG)")
     serve.add_argument("--host", metavar="H", help="interface to listen on (default 127.0.0.1)")
     serve.add_argument("--port", metavar="P", type=int, help="port to listen on, 0 for any free one (default 4000)")
+    serve.add_argument("--workers", metavar="N", type=int, help="worker processes, one event loop each (default 1)")
     db = commands.add_parser("db", help="manage the SQL state store")
     db_commands = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     upgrade = db_commands.add_parser("upgrade", help="apply the schema migrations to state_store_url")
@@ -45,4 +48,4 @@ def parse_command(argv: Sequence[str] | None = None) -> Command:
     args = parser.parse_args(argv)
     if args.command == "db":
         return DbUpgradeCommand(config=args.config)
-    return ServeCommand(config=args.config, host=args.host, port=args.port)
+    return ServeCommand(config=args.config, host=args.host, port=args.port, workers=args.workers)
