@@ -233,7 +233,7 @@ class Setup:
         if store == "memory":
             yield "memory://"
         elif store == "sqlite":
-            yield f"sqlite+aiosqlite:///{self.scratch / f'bench-{uuid.uuid4().hex}.db'}"
+            yield f"sqlite:///{self.scratch / f'bench-{uuid.uuid4().hex}.db'}"
         else:
             assert self.postgres is not None
             name = f"bench_{uuid.uuid4().hex[:12]}"

@@ -22,8 +22,9 @@ from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 class ThreadStore(Protocol):
     """Threads, their messages and per-(thread, agent) state; every method is atomic."""
 
-    async def get_thread(self, thread_id: str) -> Thread | None:
-        """The thread with its messages in thread order, or None when it was never written."""
+    async def get_thread(self, thread_id: str, *, with_messages: bool = True) -> Thread | None:
+        """The thread with its messages in thread order (none read when `with_messages` is off: an
+        ownership check needs only the thread), or None when it was never written."""
         ...
 
     async def save_messages(self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None) -> None:

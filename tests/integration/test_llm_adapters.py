@@ -17,7 +17,7 @@ from adapters.outbound.llm.anthropic_chat import AnthropicChatModel
 from adapters.outbound.llm.openai_chat import OpenAIChatModel
 from application.errors import ConfigurationError, UpstreamError
 from application.ports import ChatModel
-from domain.events import RunEvent
+from domain.events import RunEvent, TextMessageChunk
 from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
 from domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
@@ -223,6 +223,27 @@ async def test_openai_connection_failure_is_a_network_error() -> None:
         await collect(openai_model(refuse), request(text("u", "hi")))
     assert caught.value.code == "NETWORK_ERROR"
     assert "could not be reached" in caught.value.message
+
+
+async def test_openai_stream_framing_comments_multiline_data_and_an_error_event() -> None:
+    # Some compatible servers send comments (keep-alives) and split data over lines; both are valid SSE.
+    body = (
+        b": PROCESSING\n\n"
+        + b"data: "
+        + json.dumps(chunk({"content": "a"})).encode()
+        + b"\n\n"
+        + b'data: {"id": "chatcmpl-9", "choices":\ndata: [{"index": 0, "delta": {"content": "b"}}]}\n\n'
+        + b"data: [DONE]\n\n"
+    )
+    events = await collect(openai_model(Recorder(httpx2.Response(200, content=body))), request(text("u", "hi")))
+    assert [e.delta for e in events if isinstance(e, TextMessageChunk)] == ["a", "b"]
+
+    failing = sse(chunk({"content": "a"}), {"error": {"message": f"overloaded mid-stream (key {KEY})"}}, done=False)
+    with pytest.raises(UpstreamError) as caught:
+        await collect(openai_model(Recorder(httpx2.Response(200, content=failing))), request(text("u", "hi")))
+    assert caught.value.code == "UPSTREAM_ERROR"
+    assert "failed while streaming: overloaded mid-stream" in caught.value.message
+    assert KEY not in caught.value.message
 
 
 async def test_trimming_keeps_system_messages_and_call_result_pairs() -> None:

@@ -31,7 +31,7 @@ def test_defaults() -> None:
         "127.0.0.1",
         4000,
         "/api/copilotkit",
-        "sqlite+aiosqlite:///./agui-runtime.db",
+        "sqlite:///./agui-runtime.db",
     )
     assert settings.cors_origins == ["*"]
     assert settings.introspection is True

@@ -31,6 +31,7 @@ def load(url: str, thread: str) -> dict[str, object]:
 
 
 def test_history_and_agent_state_survive_a_restart_on_sqlite(serve: ServeFactory, tmp_path: Path) -> None:
+    # the URL form of the earlier default still names the SQLite store
     config = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\n' + AGENT
     first = serve(config)
     response_of(generate(first.url, agent_data("counter", "t-keep", [text("u1", "hello")])))
@@ -65,7 +66,7 @@ async def test_two_processes_on_one_postgresql_database_share_threads(serve: Ser
 
 def test_db_upgrade_migrates_ahead_of_a_server_that_does_not(serve: ServeFactory, tmp_path: Path) -> None:
     config = tmp_path / "runtime.toml"
-    store = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\n'
+    store = f'state_store_url = "sqlite:///{tmp_path / "runtime.db"}"\n'
     config.write_text(store, encoding="utf-8")
 
     done = subprocess.run(
@@ -102,7 +103,7 @@ def test_db_upgrade_against_an_unreachable_database_says_so_without_secrets(tmp_
 def test_a_killed_server_loses_at_most_the_unsaved_tail_of_its_run(
     serve: ServeFactory, mock_llm: MockLLM, tmp_path: Path
 ) -> None:
-    config = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\n' + llm_config(mock_llm) + AGENT
+    config = f'state_store_url = "sqlite:///{tmp_path / "runtime.db"}"\n' + llm_config(mock_llm) + AGENT
     first = serve(config)
     mock_llm.script(Reply(tokens=["Saved", " answer."]), Reply(tokens=[f"t{i} " for i in range(400)], delay=0.02))
     earlier = [text("u1", "First question")]

@@ -29,7 +29,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
     if request.param == "memory":
         yield InMemoryThreadStore(FixedClock())
     elif request.param == "sqlite":
-        async with open_sql_store(f"sqlite+aiosqlite:///{tmp_path / 'contract.db'}", FixedClock()) as sqlite:
+        async with open_sql_store(f"sqlite:///{tmp_path / 'contract.db'}", FixedClock()) as sqlite:
             yield sqlite
     else:
         async with postgres_database() as url, open_sql_store(url, FixedClock()) as postgres:
@@ -56,6 +56,17 @@ async def test_messages_are_upserted_by_id_in_thread_order(store: ThreadStore) -
         ("b", "2 edited"),
         ("c", "3"),
     ]
+
+
+async def test_a_thread_can_be_read_without_its_messages(store: ThreadStore) -> None:
+    await store.save_messages("t1", [text("a", "1"), text("b", "2")], principal="alice")
+    thread = await store.get_thread("t1", with_messages=False)
+    assert thread is not None
+    assert (thread.id, thread.principal, thread.messages) == ("t1", "alice", [])
+    assert await store.get_thread("nope", with_messages=False) is None
+    full = await store.get_thread("t1")
+    assert full is not None
+    assert len(full.messages) == 2  # the light read changed nothing
 
 
 async def test_a_thread_owned_by_a_principal_refuses_other_writers_and_writes_nothing(store: ThreadStore) -> None:

@@ -32,7 +32,7 @@ def wait_for(condition: object, what: str, timeout: float = 20) -> None:
 
 
 def test_workers_share_one_port_and_the_store_and_stop_together(serve: ServeFactory, tmp_path: Path) -> None:
-    config = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\nworkers = 2\n' + AGENT
+    config = f'state_store_url = "sqlite:///{tmp_path / "runtime.db"}"\nworkers = 2\n' + AGENT
     server = serve(config)
     wait_for(lambda: len(worker_pids(server.log)) == 2, "two workers")
     pids = worker_pids(server.log)
@@ -49,7 +49,7 @@ def test_workers_share_one_port_and_the_store_and_stop_together(serve: ServeFact
 
 
 def test_a_worker_that_dies_is_replaced(serve: ServeFactory, tmp_path: Path) -> None:
-    config = f'state_store_url = "sqlite+aiosqlite:///{tmp_path / "runtime.db"}"\nworkers = 2\n' + AGENT
+    config = f'state_store_url = "sqlite:///{tmp_path / "runtime.db"}"\nworkers = 2\n' + AGENT
     server = serve(config)
     wait_for(lambda: len(worker_pids(server.log)) == 2, "two workers")
     time.sleep(5)  # past the start-up window, in which a dying worker stops the server instead

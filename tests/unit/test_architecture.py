@@ -58,7 +58,7 @@ def test_the_core_imports_only_the_standard_library(layer: str) -> None:
 async def test_every_container_provider_resolves(
     llm: dict[str, str], model_type: str, guardrails_type: str, tmp_path: Path
 ) -> None:
-    store = f"sqlite+aiosqlite:///{tmp_path / 'runtime.db'}"
+    store = f"sqlite:///{tmp_path / 'runtime.db'}"
     settings = Settings.model_validate({"agents": [python_agent("a")], "state_store_url": store, **llm})
     container = build_container(settings)
     await container.init_resources()  # type: ignore[misc]

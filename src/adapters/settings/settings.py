@@ -98,7 +98,7 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = ["*"]
     cors_allow_credentials: bool = False
     max_body_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
-    state_store_url: str = "sqlite+aiosqlite:///./agui-runtime.db"
+    state_store_url: str = "sqlite:///./agui-runtime.db"
     migrate_on_start: bool = True
     llm_provider: Literal["openai", "anthropic", "empty"] | None = None
     llm_model: str | None = None
@@ -157,11 +157,10 @@ class Settings(BaseSettings):
     @field_validator("state_store_url")
     @classmethod
     def _check_store(cls, value: str) -> str:
-        if value == "memory://" or value.startswith(("sqlite+aiosqlite:///", "postgresql+asyncpg://")):
+        # sqlite+aiosqlite:/// (the earlier default) names the same store as sqlite:///
+        if value == "memory://" or value.startswith(("sqlite:///", "sqlite+aiosqlite:///", "postgresql+asyncpg://")):
             return value
-        raise ValueError(
-            "must be memory://, sqlite+aiosqlite:///<file> or postgresql+asyncpg://<user>@<host>/<database>"
-        )
+        raise ValueError("must be memory://, sqlite:///<file> or postgresql+asyncpg://<user>@<host>/<database>")
 
     @field_validator("forward_headers")
     @classmethod

@@ -134,7 +134,7 @@ class RunRecorder:
 
 async def check_thread_access(store: ThreadStore, thread_id: str, principal: str | None) -> None:
     """Refuse, before anything is stored or run, a thread that another principal owns."""
-    existing = await store.get_thread(thread_id)
+    existing = await store.get_thread(thread_id, with_messages=False)
     if existing is not None and not existing.accessible_by(principal):
         raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
 

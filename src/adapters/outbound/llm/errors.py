@@ -24,6 +24,14 @@ def status_error(vendor: str, status: int, body: Any, message: str, secret: str 
     return UpstreamError(f"{vendor} answered HTTP {status}: {detail[:_DETAIL_LIMIT]}", status=status, code=code)
 
 
+def stream_error(vendor: str, body: Any, secret: str | None) -> UpstreamError:
+    """An error the server sent inside a stream that had started with HTTP 200."""
+    detail = _detail(body) or "no details"
+    if secret:
+        detail = detail.replace(secret, "***")
+    return UpstreamError(f"{vendor} failed while streaming: {detail[:_DETAIL_LIMIT]}", code="UPSTREAM_ERROR")
+
+
 def connection_error(vendor: str, base_url: str, timed_out: bool) -> UpstreamError:
     what = "did not answer in time" if timed_out else "could not be reached"
     return UpstreamError(f"{vendor} at {base_url} {what}.", code="NETWORK_ERROR")

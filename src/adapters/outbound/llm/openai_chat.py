@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import openai
-from openai import AsyncOpenAI
+from openai import AsyncAPIResponse, AsyncOpenAI
 
-from adapters.outbound.llm.errors import connection_error, status_error
+from adapters.outbound.llm.errors import connection_error, status_error, stream_error
 from adapters.outbound.llm.history import ToolRound, Turn, prepare
 from adapters.outbound.llm.streaming import relay
 from application.errors import UpstreamError
@@ -51,10 +51,16 @@ class OpenAIChatModel(ChatModel):
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         params = self.request_body(request)
-        async for event in relay(lambda: self._client.chat.completions.create(**params), _events, self._translate):
+
+        async def open_completion() -> _Completion:
+            return await _Completion(self._client.chat.completions.with_streaming_response.create(**params)).open()
+
+        async for event in relay(open_completion, _events, self._translate):
             yield event
 
     def _translate(self, error: Exception) -> UpstreamError | None:
+        if isinstance(error, _StreamError):
+            return stream_error(VENDOR, error.body, self._client.api_key)
         if isinstance(error, openai.APIStatusError):
             return status_error(VENDOR, error.status_code, error.body, error.message, self._client.api_key)
         if isinstance(error, openai.APIConnectionError):
@@ -125,7 +131,52 @@ def _wire_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
     return wire
 
 
-async def _events(stream: AsyncIterator[Any]) -> AsyncIterator[RunEvent]:
+class _StreamError(Exception):
+    """An `error` object the server sent inside the stream (after HTTP 200)."""
+
+    def __init__(self, body: dict[str, Any]) -> None:
+        super().__init__("error event in the completion stream")
+        self.body = body
+
+
+class _Completion:
+    """One streamed completion as plain JSON chunks. The SDK sends the request (retries, status errors,
+    timeouts) and hands over the response; the chunks are read here with `json.loads`, because building
+    the SDK's typed chunk for every token costs more than everything else the runtime does with it."""
+
+    def __init__(self, manager: AbstractAsyncContextManager[AsyncAPIResponse[Any]]) -> None:
+        self._manager = manager
+        self._response: AsyncAPIResponse[Any] | None = None
+
+    async def open(self) -> _Completion:
+        self._response = await self._manager.__aenter__()
+        return self
+
+    async def close(self) -> None:
+        await self._manager.__aexit__(None, None, None)
+
+    async def chunks(self) -> AsyncIterator[dict[str, Any]]:
+        """Server-sent events: `data:` lines up to a blank line are one event; `[DONE]` ends the stream."""
+        assert self._response is not None
+        data: list[str] = []
+        async for line in self._response.iter_lines():
+            if line.startswith("data:"):
+                data.append(line[6:] if line.startswith("data: ") else line[5:])
+                continue
+            if line or not data:
+                continue  # another field (event, id, a comment), or a blank line with nothing pending
+            payload = "\n".join(data)
+            data.clear()
+            if payload.startswith("[DONE]"):
+                return
+            chunk = json.loads(payload)
+            if isinstance(chunk, dict):
+                if chunk.get("error"):
+                    raise _StreamError(chunk)
+                yield chunk
+
+
+async def _events(completion: _Completion) -> AsyncIterator[RunEvent]:
     """Chunks to events. A new tool-call id (or index) ends the previous call; text after a call starts a
     new text message with its own id, so no id is used twice."""
     text_id: str | None = None
@@ -133,33 +184,37 @@ async def _events(stream: AsyncIterator[Any]) -> AsyncIterator[RunEvent]:
     call_id: str | None = None
     call_index: int | None = None
     parent: str | None = None
-    async for chunk in stream:
-        if not chunk.choices:
+    async for chunk in completion.chunks():
+        choices = chunk.get("choices")
+        if not choices:
             continue
-        delta = chunk.choices[0].delta
-        for call in delta.tool_calls or ():
-            if call.id is not None or call.index != call_index:
+        delta = choices[0].get("delta") or {}
+        completion_id = str(chunk.get("id") or "chatcmpl")
+        for call in delta.get("tool_calls") or ():
+            function = call.get("function") or {}
+            index, given_id = call.get("index"), call.get("id")
+            if given_id is not None or index != call_index:
                 if text_id is not None:
                     yield TextMessageEnded(text_id)
                     text_id = None
                 if call_id is not None:
                     yield ToolCallEnded(call_id)
-                call_index = call.index
-                call_id = call.id or f"{chunk.id}-call-{call.index}"
-                name = call.function.name if call.function and call.function.name else ""
-                yield ToolCallStarted(call_id, name, parent or chunk.id)
-            if call.function and call.function.arguments and call_id is not None:
-                yield ToolCallArgs(call_id, call.function.arguments)
-        if delta.content:
+                call_index = index
+                call_id = given_id or f"{completion_id}-call-{index}"
+                yield ToolCallStarted(call_id, function.get("name") or "", parent or completion_id)
+            if function.get("arguments") and call_id is not None:
+                yield ToolCallArgs(call_id, function["arguments"])
+        content = delta.get("content")
+        if content:
             if call_id is not None:
                 yield ToolCallEnded(call_id)
                 call_id = call_index = None
             if text_id is None:
                 texts += 1
-                text_id = chunk.id if texts == 1 else f"{chunk.id}-{texts}"
+                text_id = completion_id if texts == 1 else f"{completion_id}-{texts}"
                 parent = text_id
                 yield TextMessageStarted(text_id, Role.ASSISTANT)
-            yield TextMessageChunk(text_id, delta.content)
+            yield TextMessageChunk(text_id, content)
     if text_id is not None:
         yield TextMessageEnded(text_id)
     if call_id is not None:

@@ -25,9 +25,11 @@ class InMemoryThreadStore(ThreadStore):
         self._runs: dict[str, RunRecord] = {}
         self._lock = asyncio.Lock()
 
-    async def get_thread(self, thread_id: str) -> Thread | None:
+    async def get_thread(self, thread_id: str, *, with_messages: bool = True) -> Thread | None:
         thread = self._threads.get(thread_id)
-        return copy.deepcopy(thread) if thread else None
+        if thread is None:
+            return None
+        return copy.deepcopy(thread) if with_messages else Thread(thread.id, thread.created_at, thread.principal)
 
     async def save_messages(self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None) -> None:
         async with self._lock:
