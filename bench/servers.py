@@ -126,10 +126,11 @@ def start_mock() -> Server:
     return _start("mock LLM", [sys.executable, "-m", "bench.mock_llm"], r"Uvicorn running on (http://\S+)")
 
 
-def start_ours(mock_url: str, store_url: str, workers: int, scratch: Path) -> Server:
+def start_ours(mock_url: str, store_url: str, workers: int, scratch: Path, extra: str = "") -> Server:
+    """`extra`: more TOML settings (for A/B runs, e.g. `compiled_chat = false`)."""
     config = scratch / f"bench-{workers}.toml"
     config.write_text(
-        'llm_provider = "openai"\nllm_model = "bench"\n'
+        extra + "\n" + 'llm_provider = "openai"\nllm_model = "bench"\n'
         f'llm_base_url = "{mock_url}/v1"\nllm_api_key = "bench"\n'
         f'state_store_url = "{store_url}"\nlog_level = "warning"\n'
         # loadAgentState needs a named agent, as it does in the reference (`bench_agent` there too)

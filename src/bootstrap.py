@@ -361,6 +361,7 @@ def _build(
         runtime.current_use_cases,
         runtime.runs,
         introspection=settings.introspection,
+        compiled=settings.compiled_chat,
         forward_headers=HeaderAllowlist(settings.forward_headers),
         properties=settings.properties,
     )

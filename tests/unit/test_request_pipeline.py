@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -31,7 +32,7 @@ from domain.events import (
 )
 from domain.guardrails import GuardrailsVerdict, TopicRules
 from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
-from domain.runs import RunStatus
+from domain.runs import RunRecord, RunStatus
 from domain.tools import ActionOutcome, ToolDefinition
 from tests.fakes import (
     FakeActions,
@@ -304,6 +305,48 @@ async def test_a_run_abandoned_before_its_first_event_is_still_reported() -> Non
     [report] = hooks.after
     assert (report.thread_id, report.error_code, report.output_messages) == ("t1", "CLIENT_DISCONNECTED", ())
     assert model.requests == []
+
+
+class SlowEndStore(InMemoryThreadStore):
+    """Holds the write of a run's final record until released."""
+
+    def __init__(self) -> None:
+        super().__init__(FixedClock())
+        self.writing_end = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def save_run(self, run: RunRecord) -> None:
+        if run.status is not RunStatus.RUNNING:
+            self.writing_end.set()
+            await self.release.wait()
+        await super().save_run(run)
+
+
+async def test_a_reader_cancelled_while_the_last_record_is_written_still_reports_once() -> None:
+    # A response can end (and cancel the task reading its run) as soon as it has the final status,
+    # while the run is still writing its final record.
+    hooks, store = FakeHooks(), SlowEndStore()
+    use_case, _ = chat_use_case(ScriptedChatModel(ANSWER), hooks=hooks, store=store)
+    run = await use_case(ChatTurn(messages=(HELLO,), thread_id="t1"))
+    reader = asyncio.create_task(asyncio.wait_for(_drain(run.events), 5))
+    await asyncio.wait_for(store.writing_end.wait(), 5)
+    reader.cancel()
+    await asyncio.sleep(0)
+    await run.events.aclose()  # type: ignore[attr-defined]
+    store.release.set()
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+    [report] = hooks.after
+    assert report.error_code is None
+    recorded = await store.get_run(run.run_id)
+    assert recorded is not None
+    assert recorded.status is RunStatus.FINISHED
+
+
+async def _drain(events: AsyncIterator[RunEvent]) -> None:
+    async for _ in events:
+        pass
 
 
 async def test_runs_are_recorded_when_they_start_and_when_they_end() -> None:

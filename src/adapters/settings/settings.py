@@ -119,6 +119,9 @@ class Settings(BaseSettings):
     guardrails_cloud_url: str = "https://api.cloud.copilotkit.ai"
     guardrails_timeout_seconds: float = Field(default=15.0, gt=0)
     introspection: bool = True
+    # Answer the 1.10.x client's chat document on the compiled path (same payloads, less CPU per token);
+    # off sends every request through graphql-core's generic incremental executor.
+    compiled_chat: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     agents: list[AgentConfig] = []
     actions: list[ActionConfig] = []

@@ -220,15 +220,20 @@ class _Reported:
         try:
             await self._events.aclose()  # a client that left between events: what was cut off is stored first
         finally:
-            code = self._error_code
-            status = RunStatus.FINISHED if code is None else RunStatus.ABORTED if code == ABORTED else RunStatus.FAILED
-            ended = replace(self._record, status=status, finished_at=self._recorder.clock.now(), error_code=code)
-            await asyncio.shield(self._save_run(ended))
+            # Shielded as one step: the response may end (and cancel its reader) while the run's last record
+            # is being written; the record and the report must still happen, once.
+            await asyncio.shield(self._report())
+
+    async def _report(self) -> None:
+        code = self._error_code
+        status = RunStatus.FINISHED if code is None else RunStatus.ABORTED if code == ABORTED else RunStatus.FAILED
+        ended = replace(self._record, status=status, finished_at=self._recorder.clock.now(), error_code=code)
+        try:
+            await self._save_run(ended)
+        finally:
             recorder = self._recorder
             outputs = tuple(recorder.outputs)
-            report = AfterRequest(
-                recorder.thread_id, self._run_id, recorder.request, self._inputs, outputs, self._error_code
-            )
+            report = AfterRequest(recorder.thread_id, self._run_id, recorder.request, self._inputs, outputs, code)
             try:
                 self._hooks.after_request(report)
             except Exception as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from adapters.inbound.graphql.outputs import CopilotResponse
 from adapters.inbound.graphql.run_view import ActiveRuns
 from application.requests import RequestContext
 from application.use_cases.generate_response import GenerateResponse
@@ -30,6 +31,8 @@ class GraphQLContext:
     use_cases: UseCases
     runs: ActiveRuns
     request: RequestContext = field(default_factory=RequestContext)
+    # The chat the mutation started, for the compiled path to stream (`compiled.CompiledChat`).
+    response: CopilotResponse | None = None
     _closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     def on_close(self, closer: Callable[[], Awaitable[None]]) -> None:

@@ -8,7 +8,7 @@ import inspect
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +33,7 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
+from adapters.inbound.graphql.compiled import CompiledChat
 from adapters.inbound.graphql.context import GraphQLContext, UseCases
 from adapters.inbound.graphql.errors import format_error
 from adapters.inbound.graphql.incremental import (
@@ -74,7 +75,12 @@ class _Operation:
     operation_name: str | None
 
 
-_Document = tuple[DocumentNode | None, list[GraphQLError], bool]
+@dataclass(frozen=True, slots=True)
+class _Document:
+    document: DocumentNode | None  # None on a syntax error
+    errors: list[GraphQLError]
+    incremental: bool  # it defers or streams
+    compiled: bool  # it is the client's chat document (`CompiledChat`)
 
 
 class _IncrementalDirectives(Visitor):
@@ -95,13 +101,13 @@ class _DocumentCache:
     """Parsed and validated documents by query text. Clients send the same few documents on every
     request, so parsing and validating once saves milliseconds per request."""
 
-    def __init__(self, schema: GraphQLSchema, introspection: bool) -> None:
+    def __init__(self, schema: GraphQLSchema, introspection: bool, compiled: CompiledChat | None) -> None:
         self._schema = schema
+        self._compiled = compiled
         self._rules = [*specified_rules] if introspection else [*specified_rules, NoSchemaIntrospectionCustomRule]
         self._entries: OrderedDict[str, _Document] = OrderedDict()
 
     def get(self, query: str) -> _Document:
-        """The parsed document (None on a syntax error), its errors, and whether it defers or streams."""
         entry = self._entries.get(query)
         if entry is not None:
             self._entries.move_to_end(query)
@@ -109,9 +115,11 @@ class _DocumentCache:
         try:
             document = parse(query)
         except GraphQLError as error:
-            entry = (None, [error], False)
+            entry = _Document(None, [error], False, False)
         else:
-            entry = (document, validate(self._schema, document, self._rules), _is_incremental(document))
+            errors = validate(self._schema, document, self._rules)
+            compiled = not errors and self._compiled is not None and self._compiled.matches(document)
+            entry = _Document(document, errors, _is_incremental(document), compiled)
         self._entries[query] = entry
         if len(self._entries) > _CACHE_SIZE:
             self._entries.popitem(last=False)
@@ -130,13 +138,15 @@ class GraphQLEndpoint:
         introspection: bool,
         forward_headers: HeaderAllowlist | None = None,
         properties: JsonObject | None = None,
+        compiled: bool = True,
     ) -> None:
         self._schema = schema
         self._forward_headers = forward_headers or HeaderAllowlist(())
         self._properties = dict(properties or {})
         self._runs = runs
         self._use_cases = use_cases
-        self._documents = _DocumentCache(schema, introspection)
+        self._compiled = CompiledChat(schema) if compiled else None
+        self._documents = _DocumentCache(schema, introspection, self._compiled)
 
     async def handle(self, request: Request) -> Response:
         accept = request.headers.get("accept")
@@ -181,7 +191,8 @@ class GraphQLEndpoint:
     async def _execute(
         self, request: Request, operation: _Operation, accept: str | None, use_cases: UseCases
     ) -> Response:
-        document, errors, incremental = self._documents.get(operation.query)
+        cached = self._documents.get(operation.query)
+        document, errors, incremental = cached.document, cached.errors, cached.incremental
         response_format = single_result_format(accept) or SingleFormat.JSON
         if document is None:
             return _errors_response(errors, 400, response_format)
@@ -203,6 +214,8 @@ class GraphQLEndpoint:
             return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
 
         context = GraphQLContext(use_cases=use_cases, runs=self._runs, request=self._request_context(request))
+        if cached.compiled and self._compiled is not None and stream_format is not None:
+            return await self._execute_compiled(self._compiled, operation, context, stream_format, response_format)
         try:
             result = experimental_execute_incrementally(
                 self._schema,
@@ -225,6 +238,27 @@ class GraphQLEndpoint:
             return StreamingResponse(server_sent_events(payloads), headers=SSE_HEADERS)
         return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
 
+    async def _execute_compiled(
+        self,
+        compiled: CompiledChat,
+        operation: _Operation,
+        context: GraphQLContext,
+        stream_format: IncrementalFormat,
+        response_format: SingleFormat,
+    ) -> Response:
+        try:
+            result = await compiled.execute(operation.variables, context)
+        except BaseException:
+            await context.close()
+            raise
+        if isinstance(result, ExecutionResult):
+            await context.close()
+            return _single_response(result, response_format)
+        payloads = self._closing(result, context, None)
+        if stream_format is IncrementalFormat.SSE:
+            return StreamingResponse(server_sent_events(payloads), headers=SSE_HEADERS)
+        return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
+
     def _request_context(self, request: Request) -> RequestContext:
         return RequestContext(
             properties=dict(self._properties),
@@ -232,26 +266,41 @@ class GraphQLEndpoint:
             public_api_key=request.headers.get("x-copilotcloud-public-api-key") or None,
         )
 
-    @staticmethod
-    async def _payloads(
-        results: ExperimentalIncrementalExecutionResults, context: GraphQLContext
+    @classmethod
+    def _payloads(
+        cls, results: ExperimentalIncrementalExecutionResults, context: GraphQLContext
     ) -> AsyncIterator[dict[str, Any]]:
-        """Converted payloads; when the response ends, however it ends (the client leaving included), the
+        """The executor's payloads in the legacy format."""
+        return cls._closing(_converted(results), context, results.subsequent_results)
+
+    @staticmethod
+    async def _closing(
+        payloads: AsyncIterator[dict[str, Any]], context: GraphQLContext, executor: AsyncGenerator[Any, None] | None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """`payloads`; when the response ends, however it ends (the client leaving included), the
         executor's streams are closed and the run is stopped."""
-        converter = LegacyIncrementalFormat(format_error)
-        subsequent = results.subsequent_results
         try:
-            yield converter.initial(results.initial_result)
-            async for result in subsequent:
-                yield converter.subsequent(result)
+            async for payload in payloads:
+                yield payload
         finally:
             # When the client left, this runs in a cancelled scope where every await is cancelled again:
             # shield the clean-up, or the run and its upstream connection would be left open.
             with anyio.CancelScope(shield=True):
                 try:
-                    await subsequent.aclose()
+                    if executor is not None:
+                        await executor.aclose()
+                    aclose = getattr(payloads, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
                 finally:
                     await context.close()
+
+
+async def _converted(results: ExperimentalIncrementalExecutionResults) -> AsyncIterator[dict[str, Any]]:
+    converter = LegacyIncrementalFormat(format_error)
+    yield converter.initial(results.initial_result)
+    async for result in results.subsequent_results:
+        yield converter.subsequent(result)
 
 
 def _single_response(result: ExecutionResult, response_format: SingleFormat) -> Response:

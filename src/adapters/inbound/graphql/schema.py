@@ -62,7 +62,9 @@ class Mutation:
 
         info.context.on_close(close)
         view.start()
-        return CopilotResponse(thread_id=run.thread_id, progress=view.progress)
+        response = CopilotResponse(thread_id=run.thread_id, progress=view.progress)
+        info.context.response = response
+        return response
 
 
 def build_graphql_schema() -> GraphQLSchema:
