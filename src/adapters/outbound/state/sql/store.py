@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -106,9 +107,10 @@ class _AsyncDatabase:
 class _ThreadedSqlite:
     """SQLite through the standard library's driver, each unit of work run whole on a thread: one hop
     per call instead of one per driver call (an async driver hops for every cursor, execute, fetch and
-    commit, which cost a chat several milliseconds of CPU). SQLite has one writer at a time, so writes
-    run on a single thread, in order, and never wait in SQLite's busy handler (which sleeps in steps of
-    up to 100 ms); reads run beside them on their own threads (WAL lets them)."""
+    commit, which cost a chat several milliseconds of CPU). Each thread keeps its own connection, so no
+    pool checkout or reset either. SQLite has one writer at a time, so writes run on a single thread, in
+    order, and never wait in SQLite's busy handler (which sleeps in steps of up to 100 ms); reads run
+    beside them on their own threads (WAL lets them)."""
 
     def __init__(self, path: str) -> None:
         self._engine = create_engine(
@@ -117,6 +119,8 @@ class _ThreadedSqlite:
         event.listen(self._engine, "connect", _sqlite_pragmas)
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="agui-sqlite-writer")
         self._readers = ThreadPoolExecutor(_SQLITE_READERS, thread_name_prefix="agui-sqlite-reader")
+        self._local = threading.local()
+        self._connections: list[Connection] = []
 
     async def connect(self, work: Work[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._readers, self._connected, work)
@@ -124,18 +128,32 @@ class _ThreadedSqlite:
     async def transaction(self, work: Work[T]) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._in_transaction, work)
 
+    def _connection(self) -> Connection:
+        connection: Connection | None = getattr(self._local, "connection", None)
+        if connection is None or connection.closed or connection.invalidated:
+            connection = self._engine.connect()
+            self._local.connection = connection
+            self._connections.append(connection)
+        return connection
+
     def _connected(self, work: Work[T]) -> T:
-        with self._engine.connect() as connection:
+        connection = self._connection()
+        try:
             return work(connection)
+        finally:
+            connection.rollback()  # ends the read transaction, so it holds no snapshot of the WAL
 
     def _in_transaction(self, work: Work[T]) -> T:
-        with self._engine.begin() as connection:
+        connection = self._connection()
+        with connection.begin():
             return work(connection)
 
     async def close(self) -> None:
         loop = asyncio.get_running_loop()
         await loop.run_in_executor(None, self._writer.shutdown)
         await loop.run_in_executor(None, self._readers.shutdown)
+        for connection in self._connections:
+            connection.close()
         self._engine.dispose()
 
 
