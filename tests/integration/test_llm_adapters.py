@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -244,6 +244,22 @@ async def test_openai_stream_framing_comments_multiline_data_and_an_error_event(
     assert caught.value.code == "UPSTREAM_ERROR"
     assert "failed while streaming: overloaded mid-stream" in caught.value.message
     assert KEY not in caught.value.message
+
+
+async def test_openai_stream_is_read_to_its_end_after_done() -> None:
+    # What follows [DONE] is read too (the SDK does the same), so the connection can be reused.
+    read_to_end: list[bool] = []
+
+    async def body() -> AsyncIterator[bytes]:
+        yield sse(chunk({"content": "ok"}), done=False)
+        yield b"data: [DONE]\n\n"
+        yield b": trailing comment\n\n"
+        read_to_end.append(True)
+
+    recorder = Recorder(httpx2.Response(200, content=body()))
+    events = await collect(openai_model(recorder), request(text("u", "hi")))
+    assert [e.delta for e in events if isinstance(e, TextMessageChunk)] == ["ok"]
+    assert read_to_end == [True]
 
 
 async def test_trimming_keeps_system_messages_and_call_result_pairs() -> None:

@@ -53,7 +53,11 @@ class OpenAIChatModel(ChatModel):
         params = self.request_body(request)
 
         async def open_completion() -> _Completion:
-            return await _Completion(self._client.chat.completions.with_streaming_response.create(**params)).open()
+            # The body goes out as built (`extra_body` is sent as it is): the SDK's typed transform of the
+            # declared parameters walks every message and tool schema, which cost more than the rest of a
+            # short request's work here. `messages` is required by the signature and replaced by the body's.
+            create = self._client.chat.completions.with_streaming_response.create
+            return await _Completion(create(model=params["model"], messages=[], stream=True, extra_body=params)).open()
 
         async for event in relay(open_completion, _events, self._translate):
             yield event
@@ -159,7 +163,12 @@ class _Completion:
         """Server-sent events: `data:` lines up to a blank line are one event; `[DONE]` ends the stream."""
         assert self._response is not None
         data: list[str] = []
+        done = False
         async for line in self._response.iter_lines():
+            if done:
+                # Read the body to its end, as the SDK's own stream does: a response closed unread costs
+                # its keep-alive connection, and every chat would open a new one.
+                continue
             if line.startswith("data:"):
                 data.append(line[6:] if line.startswith("data: ") else line[5:])
                 continue
@@ -168,7 +177,8 @@ class _Completion:
             payload = "\n".join(data)
             data.clear()
             if payload.startswith("[DONE]"):
-                return
+                done = True
+                continue
             chunk = json.loads(payload)
             if isinstance(chunk, dict):
                 if chunk.get("error"):

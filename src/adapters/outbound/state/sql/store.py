@@ -19,7 +19,7 @@ from typing import Any, Protocol, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, create_engine, event, func, select, text, update
+from sqlalchemy import Connection, bindparam, create_engine, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -200,6 +200,44 @@ def _migrate(connection: Connection) -> None:
             connection.commit()
 
 
+class _Statements:
+    """The hot statements, built once per dialect with bound parameters: building a statement costs more
+    than running it (SQLAlchemy still caches their compiled SQL)."""
+
+    def __init__(self, dialect: str) -> None:
+        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+        locking = dialect == "postgresql"  # SQLite has one writer at a time: nothing to lock
+        self.thread = select(threads).where(threads.c.id == bindparam("thread_id"))
+        self.history = (
+            select(messages.c.message_id, messages.c.kind, messages.c.created_at, messages.c.body)
+            .where(messages.c.thread_id == bindparam("thread_id"))
+            .order_by(messages.c.position, messages.c.pk)
+        )
+        self.create_thread = insert(threads).on_conflict_do_nothing(index_elements=[threads.c.id])
+        owner = select(threads.c.principal).where(threads.c.id == bindparam("thread_id"))
+        self.owner = owner.with_for_update() if locking else owner
+        self.top_position = select(func.coalesce(func.max(messages.c.position), -1)).where(
+            messages.c.thread_id == bindparam("thread_id")
+        )
+        upsert = insert(messages)
+        self.upsert_messages = upsert.on_conflict_do_update(
+            index_elements=[messages.c.thread_id, messages.c.message_id],
+            set_={name: upsert.excluded[name] for name in ("kind", "created_at", "body")},
+        )
+        self.state = select(agent_states.c.version, agent_states.c.state).where(
+            agent_states.c.thread_id == bindparam("thread_id"), agent_states.c.agent_name == bindparam("agent_name")
+        )
+        run = insert(runs)
+        self.upsert_run = run.on_conflict_do_update(
+            index_elements=[runs.c.id], set_={name: run.excluded[name] for name in _RUN_FIELDS}
+        )
+        self.run = select(runs).where(runs.c.id == bindparam("run_id"))
+
+
+_RUN_FIELDS = ("thread_id", "agent_name", "status", "started_at", "finished_at", "error_code")
+_STATEMENTS = {dialect: _Statements(dialect) for dialect in ("sqlite", "postgresql")}
+
+
 class SqlThreadStore(ThreadStore):
     def __init__(self, database: _Database, clock: Clock) -> None:
         self._database = database
@@ -217,17 +255,13 @@ class SqlThreadStore(ThreadStore):
 
     async def get_thread(self, thread_id: str, *, with_messages: bool = True) -> Thread | None:
         def read(connection: Connection) -> Thread | None:
-            row = connection.execute(select(threads).where(threads.c.id == thread_id)).first()
+            statements = _STATEMENTS[connection.dialect.name]
+            row = connection.execute(statements.thread, {"thread_id": thread_id}).first()
             if row is None:
                 return None
             thread = Thread(thread_id, row.created_at, row.principal)
             if with_messages:
-                query = (
-                    select(messages.c.message_id, messages.c.kind, messages.c.created_at, messages.c.body)
-                    .where(messages.c.thread_id == thread_id)
-                    .order_by(messages.c.position, messages.c.pk)
-                )
-                stored = connection.execute(query).all()
+                stored = connection.execute(statements.history, {"thread_id": thread_id}).all()
                 thread.messages = [codec.decode(r.message_id, r.kind, r.created_at, r.body) for r in stored]
             return thread
 
@@ -240,11 +274,11 @@ class SqlThreadStore(ThreadStore):
         encoded = [(message, *codec.encode(message)) for message in messages_]
 
         def write(connection: Connection) -> None:
-            owner = _locked_thread(connection, thread_id, principal, now)
+            statements = _STATEMENTS[connection.dialect.name]
+            owner = _locked_thread(connection, statements, thread_id, principal, now)
             if not Thread(thread_id, now, owner).accessible_by(principal):
                 raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
-            top = select(func.coalesce(func.max(messages.c.position), -1)).where(messages.c.thread_id == thread_id)
-            position = int(connection.execute(top).scalar_one()) + 1
+            position = int(connection.execute(statements.top_position, {"thread_id": thread_id}).scalar_one()) + 1
             rows = [
                 {
                     "thread_id": thread_id,
@@ -257,22 +291,15 @@ class SqlThreadStore(ThreadStore):
                 for offset, (message, kind, body) in enumerate(encoded)
             ]
             if rows:  # one statement for the batch (executemany), not one round trip per message
-                upsert = _insert(connection, messages)
-                upsert = upsert.on_conflict_do_update(
-                    index_elements=[messages.c.thread_id, messages.c.message_id],
-                    set_={name: upsert.excluded[name] for name in ("kind", "created_at", "body")},
-                )
-                connection.execute(upsert, rows)
+                connection.execute(statements.upsert_messages, rows)
 
         with _unavailable_on_errors():
             await self._database.transaction(write)
 
     async def load_state(self, key: AgentStateKey) -> AgentState | None:
         def read(connection: Connection) -> AgentState | None:
-            query = select(agent_states.c.version, agent_states.c.state).where(
-                agent_states.c.thread_id == key.thread_id, agent_states.c.agent_name == key.agent_name
-            )
-            row = connection.execute(query).first()
+            parameters = {"thread_id": key.thread_id, "agent_name": key.agent_name}
+            row = connection.execute(_STATEMENTS[connection.dialect.name].state, parameters).first()
             return AgentState(key, row.state, row.version) if row is not None else None
 
         return await self._read(read)
@@ -319,6 +346,7 @@ class SqlThreadStore(ThreadStore):
 
     async def save_run(self, run: RunRecord) -> None:
         values = {
+            "id": run.id,
             "thread_id": run.thread_id,
             "agent_name": run.agent_name,
             "status": run.status.value,
@@ -328,15 +356,14 @@ class SqlThreadStore(ThreadStore):
         }
 
         def write(connection: Connection) -> None:
-            statement = _insert(connection, runs).values(id=run.id, **values)
-            connection.execute(statement.on_conflict_do_update(index_elements=[runs.c.id], set_=values))
+            connection.execute(_STATEMENTS[connection.dialect.name].upsert_run, values)
 
         with _unavailable_on_errors():
             await self._database.transaction(write)
 
     async def get_run(self, run_id: str) -> RunRecord | None:
         def read(connection: Connection) -> RunRecord | None:
-            row = connection.execute(select(runs).where(runs.c.id == run_id)).first()
+            row = connection.execute(_STATEMENTS[connection.dialect.name].run, {"run_id": run_id}).first()
             if row is None:
                 return None
             return RunRecord(
@@ -355,19 +382,13 @@ class SqlThreadStore(ThreadStore):
         await self._read(lambda connection: connection.execute(text("SELECT 1")))
 
 
-def _insert(connection: Connection, table: Any) -> Any:
-    return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
-
-
-def _locked_thread(connection: Connection, thread_id: str, principal: str | None, now: datetime) -> str | None:
+def _locked_thread(
+    connection: Connection, statements: _Statements, thread_id: str, principal: str | None, now: datetime
+) -> str | None:
     """The thread's principal, creating the thread (owned by `principal`) when it is new; its row is
     locked until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite has one writer at a time)."""
-    created = _insert(connection, threads).values(id=thread_id, principal=principal, created_at=now)
-    connection.execute(created.on_conflict_do_nothing(index_elements=[threads.c.id]))
-    query = select(threads.c.principal).where(threads.c.id == thread_id)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
-    owner: str | None = connection.execute(query).scalar_one()
+    connection.execute(statements.create_thread, {"id": thread_id, "principal": principal, "created_at": now})
+    owner: str | None = connection.execute(statements.owner, {"thread_id": thread_id}).scalar_one()
     return owner
 
 
