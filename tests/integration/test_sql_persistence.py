@@ -149,3 +149,28 @@ async def test_a_database_outage_is_a_clear_error_and_the_server_recovers(serve:
         assert after["threadExists"] is True
         server.process.terminate()
         server.process.wait(timeout=15)
+
+
+def test_the_recorded_head_is_alembics_and_an_up_to_date_schema_is_not_migrated_again(tmp_path: Path) -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from adapters.outbound.state.sql.store import HEAD_REVISION, MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+    # The first opening migrates (Alembic loads); the next finds the schema at head without loading it.
+    program = (
+        "import asyncio, sys\n"
+        "from adapters.outbound.state.sql import open_sql_store\n"
+        "from adapters.outbound.system import SystemClock\n"
+        "async def main():\n"
+        f"    async with open_sql_store('sqlite:///{tmp_path / 'head.db'}', SystemClock()) as store:\n"
+        "        await store.ping()\n"
+        "asyncio.run(main())\n"
+        "print('alembic' in sys.modules)\n"
+    )
+    loaded = [subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True) for _ in "12"]
+    assert [run.stdout.strip() for run in loaded] == ["True", "False"]
