@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import gc
 import importlib
 import inspect
 import logging
@@ -529,6 +530,17 @@ class _GracefulServer(uvicorn.Server):
     async def serve(self, sockets: list[socket.socket] | None = None) -> None:
         self._loop = asyncio.get_running_loop()
         await super().serve(sockets)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # Everything loaded so far (modules, the container, the schema) lives as long as the process: take
+        # it out of the cyclic collector's reach, or each full collection walks it again, a pause of tens
+        # of milliseconds that lands on whatever requests are in flight (measured: time to first token).
+        gc.collect()
+        gc.freeze()
+        # A request allocates thousands of short-lived objects; collecting the young generation every 700
+        # allocations (the default) cost ~7 % of a short request's CPU here.
+        gc.set_threshold(20_000, 50, 100)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         super().handle_exit(sig, frame)

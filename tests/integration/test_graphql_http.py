@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -204,3 +205,21 @@ async def test_health_ready_and_unknown_paths(client: httpx.AsyncClient) -> None
     assert (await client.get(f"{PATH}/ready")).json() == {"status": "ready"}
     assert (await client.get("/elsewhere")).status_code == 404
     assert (await client.put(PATH)).status_code == 405
+
+
+async def test_payload_framing_encodes_what_json_encodes() -> None:
+    from adapters.inbound.graphql.incremental import multipart, server_sent_events
+
+    async def payloads() -> AsyncIterator[dict[str, Any]]:
+        yield {"data": {"text": "naïve ✓", "big": 2**70, "nested": {1: "int key"}}, "hasNext": True}
+        yield {"hasNext": False}
+
+    body = b"".join([chunk async for chunk in multipart(payloads())])
+    parts = [part.split(b"\r\n\r\n", 1)[1] for part in body.split(b"\r\n---")[1:-1]]
+    assert [json.loads(part) for part in parts] == [
+        {"data": {"text": "naïve ✓", "big": 2**70, "nested": {"1": "int key"}}, "hasNext": True},
+        {"hasNext": False},
+    ]
+    assert "naïve ✓".encode() in parts[0]  # UTF-8, not \\u escapes
+    events = b"".join([chunk async for chunk in server_sent_events(payloads())]).decode()
+    assert events.count("event: next\ndata: {") == 2

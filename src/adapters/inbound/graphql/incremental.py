@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import GraphQLError
 from graphql.execution import (
     IncrementalDeferResult,
@@ -123,7 +124,12 @@ def _count_in_entries(entries: Iterable[Payload], path: Sequence[str | int]) -> 
 
 
 def _dumps(payload: Payload) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON; orjson writes one payload per token several times faster than `json`. Values
+    it refuses (an integer wider than 64 bits in a state, say) go through `json`."""
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError:
+        return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 MULTIPART_HEADERS = {"content-type": 'multipart/mixed; boundary="-"'}

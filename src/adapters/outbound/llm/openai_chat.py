@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import openai
+import orjson
 from openai import AsyncAPIResponse, AsyncOpenAI
 
 from adapters.outbound.llm.errors import connection_error, status_error, stream_error
@@ -145,7 +146,7 @@ class _StreamError(Exception):
 
 class _Completion:
     """One streamed completion as plain JSON chunks. The SDK sends the request (retries, status errors,
-    timeouts) and hands over the response; the chunks are read here with `json.loads`, because building
+    timeouts) and hands over the response; the chunks are read here as plain JSON, because building
     the SDK's typed chunk for every token costs more than everything else the runtime does with it."""
 
     def __init__(self, manager: AbstractAsyncContextManager[AsyncAPIResponse[Any]]) -> None:
@@ -179,7 +180,7 @@ class _Completion:
             if payload.startswith("[DONE]"):
                 done = True
                 continue
-            chunk = json.loads(payload)
+            chunk = orjson.loads(payload)  # invalid JSON raises a ValueError, as `json.loads` does
             if isinstance(chunk, dict):
                 if chunk.get("error"):
                     raise _StreamError(chunk)
