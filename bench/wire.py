@@ -18,8 +18,9 @@ from typing import Any
 
 import aiohttp
 
-_FIXTURES = Path(__file__).parent.parent / "tests" / "integration" / "fixtures"
-GENERATE = (_FIXTURES / "generateCopilotResponse.graphql").read_text(encoding="utf-8")
+from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+
+GENERATE = GENERATE_COPILOT_RESPONSE
 LOAD_AGENT_STATE = (Path(__file__).parent / "loadAgentState.graphql").read_text(encoding="utf-8")
 HEADERS = {
     "accept": "application/graphql-response+json, application/graphql+json, application/json, "

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-GENERATE = (Path(__file__).parent / "fixtures" / "generateCopilotResponse.graphql").read_text(encoding="utf-8")
+from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+
+# The client's document, as the runtime knows it; test_compiled_chat checks it against what the real client sends.
+GENERATE = GENERATE_COPILOT_RESPONSE
 CREATED = "2025-01-01T00:00:00.000Z"
 
 

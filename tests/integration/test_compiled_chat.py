@@ -23,12 +23,17 @@ from ag_ui.core import (
     RunStartedEvent,
     StateSnapshotEvent,
 )
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
 from application.errors import RequestRejected
 from application.requests import BeforeRequest
-from tests.integration.chat import GENERATE, action, chat_data, request_body, result, text
-from tests.integration.conftest import CLIENT_ACCEPT, ClientFactory, make_settings
+from tests.integration.chat import action, chat_data, request_body, result, text
+from tests.integration.conftest import CLIENT_ACCEPT, ClientFactory, make_settings, node_client
+from tests.integration.loopback import Loopback
 from tests.integration.mock_llm import MockLLM, Reply, ToolCall
 from tests.integration.sample_agents import text_events, tool_call_events
 from tests.integration.test_chat_streaming import SET_COLOR
@@ -208,8 +213,22 @@ async def clients(client_for: ClientFactory, mock_llm: MockLLM) -> tuple[httpx.A
     return compiled, generic
 
 
-def test_the_compiled_document_is_the_clients() -> None:
-    assert GENERATE_COPILOT_RESPONSE == GENERATE
+def test_the_compiled_document_is_what_the_real_client_sends() -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def record(request: Request) -> Response:
+        sent.append(await request.json())
+        return JSONResponse({"errors": [{"message": "recorded"}], "data": None})
+
+    server = Loopback(Starlette(routes=[Route("/api/copilotkit", record, methods=["POST"])]), "recorder")
+    url = server.start()
+    try:
+        node_client(f"{url}/api/copilotkit", "generate", json.dumps({"data": chat_data("t0", [text("u1", "hi")])}))
+    finally:
+        server.stop()
+    [body] = sent
+    assert body["operationName"] == "generateCopilotResponse"
+    assert body["query"] == GENERATE_COPILOT_RESPONSE
 
 
 @pytest.mark.parametrize(("name", "replies", "body"), CASES, ids=[case[0] for case in CASES])

@@ -159,5 +159,4 @@ mutation generateCopilotResponse($data: GenerateCopilotResponseInput!, $properti
     }
     __typename
   }
-}
-"""
+}"""

@@ -216,32 +216,35 @@ def _streamed_field(message: BaseMessageOutput) -> str | None:
 # collects them (the differential test holds them to it).
 
 
-def _message(message: BaseMessageOutput) -> Payload:
-    """A `messages` item: streamed lists start empty (their parts follow), the status is deferred."""
+def _message(message: BaseMessageOutput, *, streamed: bool = True) -> Payload:
+    """A `messages` item (`streamed`: its lists start empty and their parts follow) or a message inside a
+    CopilotKit interrupt (its lists whole; that selection has no image or agent-state fields). The status
+    is deferred in both."""
     value: Payload = {
         "__typename": type(message).__name__,
         "id": message.id,
         "createdAt": serialize_datetime(message.created_at),
     }
+    parts = [] if streamed else list(message.progress.parts)
     match message:
         case TextMessageOutput():
-            value |= {"content": [], "role": message.role.name, "parentMessageId": message.parent_message_id}
-        case ImageMessageOutput():
-            value |= {
-                "format": message.format,
-                "bytes": message.bytes,
-                "role": message.role.name,
-                "parentMessageId": message.parent_message_id,
-            }
+            value |= {"content": parts, "role": message.role.name, "parentMessageId": message.parent_message_id}
         case ActionExecutionMessageOutput():
-            value |= {"name": message.name, "arguments": [], "parentMessageId": message.parent_message_id}
+            value |= {"name": message.name, "arguments": parts, "parentMessageId": message.parent_message_id}
         case ResultMessageOutput():
             value |= {
                 "result": message.result,
                 "actionExecutionId": message.action_execution_id,
                 "actionName": message.action_name,
             }
-        case AgentStateMessageOutput():
+        case ImageMessageOutput() if streamed:
+            value |= {
+                "format": message.format,
+                "bytes": message.bytes,
+                "role": message.role.name,
+                "parentMessageId": message.parent_message_id,
+            }
+        case AgentStateMessageOutput() if streamed:
             value |= {
                 "threadId": message.thread_id,
                 "state": message.state,
@@ -251,35 +254,6 @@ def _message(message: BaseMessageOutput) -> Payload:
                 "runId": message.run_id,
                 "active": message.active,
                 "role": message.role.name,
-            }
-    return value
-
-
-def _interrupt_message(message: BaseMessageOutput) -> Payload:
-    """A message inside a CopilotKit interrupt: its lists whole (not streamed there), the status deferred."""
-    value: Payload = {
-        "__typename": type(message).__name__,
-        "id": message.id,
-        "createdAt": serialize_datetime(message.created_at),
-    }
-    match message:
-        case TextMessageOutput():
-            value |= {
-                "content": list(message.progress.parts),
-                "role": message.role.name,
-                "parentMessageId": message.parent_message_id,
-            }
-        case ActionExecutionMessageOutput():
-            value |= {
-                "name": message.name,
-                "arguments": list(message.progress.parts),
-                "parentMessageId": message.parent_message_id,
-            }
-        case ResultMessageOutput():
-            value |= {
-                "result": message.result,
-                "actionExecutionId": message.action_execution_id,
-                "actionName": message.action_name,
             }
     return value
 
@@ -295,7 +269,7 @@ def _meta_event(event: BaseMetaEvent) -> Payload:
             }
         case CopilotKitLangGraphInterruptEvent():
             data = {
-                "messages": [_interrupt_message(m) for m in event.data.messages],
+                "messages": [_message(m, streamed=False) for m in event.data.messages],
                 "value": event.data.value,
                 "__typename": "CopilotKitLangGraphInterruptEventData",
             }

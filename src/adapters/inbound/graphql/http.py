@@ -214,18 +214,19 @@ class GraphQLEndpoint:
             return Response(status_code=406, headers={"accept": "application/graphql-response+json, application/json"})
 
         context = GraphQLContext(use_cases=use_cases, runs=self._runs, request=self._request_context(request))
-        if cached.compiled and self._compiled is not None and stream_format is not None:
-            return await self._execute_compiled(self._compiled, operation, context, stream_format, response_format)
+        result: ExecutionResult | ExperimentalIncrementalExecutionResults | AsyncIterator[dict[str, Any]]
         try:
-            result = experimental_execute_incrementally(
-                self._schema,
-                document,
-                variable_values=operation.variables,
-                context_value=context,
-                operation_name=operation.operation_name,
-            )
-            if inspect.isawaitable(result):
-                result = await result
+            if cached.compiled and self._compiled is not None and stream_format is not None:
+                result = await self._compiled.execute(operation.variables, context)
+            else:
+                executed = experimental_execute_incrementally(
+                    self._schema,
+                    document,
+                    variable_values=operation.variables,
+                    context_value=context,
+                    operation_name=operation.operation_name,
+                )
+                result = await executed if inspect.isawaitable(executed) else executed
         except BaseException:
             await context.close()
             raise
@@ -233,28 +234,10 @@ class GraphQLEndpoint:
             await context.close()
             return _single_response(result, response_format)
         assert stream_format is not None
-        payloads = self._payloads(result, context)
-        if stream_format is IncrementalFormat.SSE:
-            return StreamingResponse(server_sent_events(payloads), headers=SSE_HEADERS)
-        return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
-
-    async def _execute_compiled(
-        self,
-        compiled: CompiledChat,
-        operation: _Operation,
-        context: GraphQLContext,
-        stream_format: IncrementalFormat,
-        response_format: SingleFormat,
-    ) -> Response:
-        try:
-            result = await compiled.execute(operation.variables, context)
-        except BaseException:
-            await context.close()
-            raise
-        if isinstance(result, ExecutionResult):
-            await context.close()
-            return _single_response(result, response_format)
-        payloads = self._closing(result, context, None)
+        if isinstance(result, ExperimentalIncrementalExecutionResults):
+            payloads = self._closing(_converted(result), context, result.subsequent_results)
+        else:
+            payloads = self._closing(result, context, None)
         if stream_format is IncrementalFormat.SSE:
             return StreamingResponse(server_sent_events(payloads), headers=SSE_HEADERS)
         return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
@@ -265,13 +248,6 @@ class GraphQLEndpoint:
             headers=self._forward_headers.select(request.headers.items()),
             public_api_key=request.headers.get("x-copilotcloud-public-api-key") or None,
         )
-
-    @classmethod
-    def _payloads(
-        cls, results: ExperimentalIncrementalExecutionResults, context: GraphQLContext
-    ) -> AsyncIterator[dict[str, Any]]:
-        """The executor's payloads in the legacy format."""
-        return cls._closing(_converted(results), context, results.subsequent_results)
 
     @staticmethod
     async def _closing(
@@ -297,6 +273,7 @@ class GraphQLEndpoint:
 
 
 async def _converted(results: ExperimentalIncrementalExecutionResults) -> AsyncIterator[dict[str, Any]]:
+    """The executor's payloads in the legacy format."""
     converter = LegacyIncrementalFormat(format_error)
     yield converter.initial(results.initial_result)
     async for result in results.subsequent_results:
