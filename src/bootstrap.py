@@ -470,17 +470,21 @@ def _serve_workers(command: ServeCommand, settings: Settings) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     workers = [start() for _ in range(settings.workers)]
-    started_at = time.monotonic()
+    started_at = [time.monotonic()] * len(workers)
+    failed = False
     while not stopping.wait(0.5):
         for index, process in enumerate(workers):
             if process.is_alive():
                 continue
-            if time.monotonic() - started_at < 5:
+            if time.monotonic() - started_at[index] < 5:
+                # One that cannot start would only crash again: stop, and exit non-zero so a supervisor
+                # (systemd, Kubernetes) sees the failure and applies its own restart policy.
                 logger.error("a worker exited while starting (exit code %s); stopping", process.exitcode)
+                failed = True
                 stopping.set()
                 break
             logger.error("worker %s exited (exit code %s); starting another", process.pid, process.exitcode)
-            workers[index] = start()
+            workers[index], started_at[index] = start(), time.monotonic()
     for process in workers:
         if process.is_alive() and process.pid is not None:
             os.kill(process.pid, signal.SIGTERM)
@@ -489,7 +493,7 @@ def _serve_workers(command: ServeCommand, settings: Settings) -> int:
         if process.is_alive():
             process.kill()
     sock.close()
-    return 0
+    return 1 if failed else 0
 
 
 def _worker(command: ServeCommand, sock: socket.socket) -> None:

@@ -153,3 +153,8 @@ def test_the_command_stops_with_one_line_and_no_traceback(tmp_path: Path) -> Non
     assert done.stderr.strip().splitlines() == [
         "agui-runtime: invalid setting port (AGUI_PORT): Input should be less than or equal to 65535"
     ]
+
+
+def test_an_in_memory_sqlite_url_is_refused() -> None:
+    with pytest.raises(SettingsError, match="use memory://"):
+        load_settings(overrides={"state_store_url": "sqlite:///:memory:"})

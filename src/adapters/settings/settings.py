@@ -160,6 +160,8 @@ class Settings(BaseSettings):
     @field_validator("state_store_url")
     @classmethod
     def _check_store(cls, value: str) -> str:
+        if value.endswith(":memory:"):
+            raise ValueError("an in-memory SQLite database is not shared between connections: use memory://")
         # sqlite+aiosqlite:/// (the earlier default) names the same store as sqlite:///
         if value == "memory://" or value.startswith(("sqlite:///", "sqlite+aiosqlite:///", "postgresql+asyncpg://")):
             return value
