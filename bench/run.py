@@ -36,10 +36,9 @@ from pathlib import Path
 
 import aiohttp
 import uvloop
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from bench import servers
+from bench.databases import percentile, scratch_postgres
 from bench.mock_llm import reply_text
 from bench.wire import Stream, chat, load_agent_state
 
@@ -74,13 +73,6 @@ SMOKE = Sizes(
 
 
 # --- figures -------------------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
 
 
 @dataclass
@@ -236,16 +228,8 @@ class Setup:
             yield f"sqlite:///{self.scratch / f'bench-{uuid.uuid4().hex}.db'}"
         else:
             assert self.postgres is not None
-            name = f"bench_{uuid.uuid4().hex[:12]}"
-            admin = create_async_engine(self.postgres, isolation_level="AUTOCOMMIT")
-            try:
-                async with admin.connect() as connection:
-                    await connection.execute(text(f'CREATE DATABASE "{name}"'))
-                yield f"{self.postgres.rsplit('/', 1)[0]}/{name}"
-            finally:
-                async with admin.connect() as connection:
-                    await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                await admin.dispose()
+            async with scratch_postgres(self.postgres) as url:
+                yield url
 
 
 async def repeated(setup: Setup, kind: str, measure: Measure, runs: int, store: str = "sqlite") -> list[Figures]:

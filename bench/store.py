@@ -13,22 +13,20 @@ from __future__ import annotations
 import argparse
 import asyncio
 import random
-import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, insert, text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import Connection, insert
 
 from adapters.outbound.state.sql import SqlThreadStore, open_sql_store
 from adapters.outbound.state.sql.tables import agent_states, messages, threads
 from adapters.outbound.system import SystemClock
+from bench.databases import percentile, scratch_postgres
 from domain.agent_state import AgentStateKey
 from domain.messages import Role, TextMessage
 
@@ -41,16 +39,8 @@ async def database(postgres: str | None) -> AsyncIterator[str]:
         with tempfile.TemporaryDirectory() as directory:
             yield f"sqlite:///{Path(directory) / 'bench.db'}"
         return
-    name = f"agui_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_async_engine(postgres, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as connection:
-        await connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield postgres.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await admin.dispose()
+    async with scratch_postgres(postgres) as url:
+        yield url
 
 
 async def fill(store: SqlThreadStore, count: int) -> None:
@@ -83,8 +73,7 @@ async def fill(store: SqlThreadStore, count: int) -> None:
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    return percentile(samples, 0.5), percentile(samples, 0.99)
 
 
 async def run(threads_count: int, samples: int, postgres: str | None) -> None:

@@ -156,7 +156,7 @@ class _ThreadedSqlite:
 
 
 _SQLITE_READERS = 4
-SQLITE_PREFIXES = ("sqlite:///", "sqlite+aiosqlite:///", "sqlite+pysqlite:///")
+SQLITE_PREFIXES = ("sqlite:///", "sqlite+aiosqlite:///")  # as the settings accept them
 
 
 def _database(url: str) -> _Database:
