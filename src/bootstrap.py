@@ -6,6 +6,7 @@ import asyncio
 import dataclasses
 import gc
 import importlib
+import importlib.metadata
 import inspect
 import logging
 import multiprocessing
@@ -21,12 +22,16 @@ from types import FrameType
 from typing import Any, Protocol, TypeVar, cast
 
 import httpx
+import orjson
 import uvicorn
 from dependency_injector import containers, providers
 from fastapi import FastAPI
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
 
+from adapters.inbound.agui import AguiEndpoint, AguiUseCases
 from adapters.inbound.cli.commands import DbUpgradeCommand, ServeCommand, parse_command
 from adapters.inbound.graphql.context import UseCases
 from adapters.inbound.graphql.http import GraphQLEndpoint
@@ -49,6 +54,7 @@ from adapters.outbound.agents import (
 from adapters.outbound.guardrails import ModelGuardrails, open_cloud_guardrails
 from adapters.outbound.hooks import PythonHooks, load_hook
 from adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
+from adapters.outbound.live import InProcessLiveRuns
 from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.state.sql import open_sql_store
 from adapters.outbound.system import SystemClock, UuidIdGenerator
@@ -56,12 +62,15 @@ from adapters.settings import Settings, SettingsError, load_settings
 from adapters.settings.settings import check_path
 from application.actions import CombinedActions
 from application.errors import RequestRejected, UpstreamUnavailable
-from application.ports import ChatModel, Guardrails, ThreadStore
+from application.ports import ChatModel, Guardrails, LiveRuns, ThreadStore
 from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
 from application.use_cases.generate_response import GenerateResponse
 from application.use_cases.list_agents import ListAgents
+from application.use_cases.live_runs import LiveRunner
 from application.use_cases.load_agent_state import LoadAgentState
 from application.use_cases.run_agent import RunAgent
+from application.use_cases.suggest import Suggest
+from application.use_cases.threads import ThreadQueries
 from domain.agents import AgentDescriptor
 
 __all__ = [
@@ -197,6 +206,22 @@ async def _thread_store(settings: Settings, clock: SystemClock) -> AsyncIterator
         yield store
 
 
+async def _live_runs(settings: Settings) -> AsyncIterator[LiveRuns]:
+    """Runs in flight: through Redis when replicas share them, else in this process."""
+    if settings.live_runs_url is None:
+        if settings.workers > 1:
+            logger.warning(
+                "workers > 1 without live_runs_url: a v2 run can be connected to or stopped only from the worker "
+                "that runs it; set AGUI_LIVE_RUNS_URL to a Redis URL"
+            )
+        yield InProcessLiveRuns()
+        return
+    from adapters.outbound.live.redis_channel import open_redis_live_runs
+
+    async with open_redis_live_runs(settings.live_runs_url, settings.live_runs_prefix) as live:
+        yield live
+
+
 def _store_kind(url: str) -> str:
     return url.split(":", 1)[0].split("+", 1)[0]
 
@@ -243,6 +268,12 @@ class Container(containers.DeclarativeContainer):
     run_agent = providers.Factory(
         RunAgent, agents=agents, store=thread_store, clock=clock, ids=ids, actions=actions, hooks=hooks
     )
+    live_runs = providers.Resource(_live_runs, settings=settings)
+    live_runner = providers.Singleton(LiveRunner, live=live_runs, store=thread_store, hooks=hooks)
+    thread_queries = providers.Factory(
+        ThreadQueries, store=thread_store, hooks=hooks, clearing_enabled=config.threads_clear_enabled
+    )
+    suggest = providers.Factory(Suggest, chat_model=chat_model, agents=agents, hooks=hooks)
 
 
 def _hook(given: Callable[..., Any] | None, path: str | None, key: str) -> Callable[..., Any] | None:
@@ -306,6 +337,7 @@ class _Runtime:
         self.settings = settings
         self.container = build_container(settings, actions, *hooks)
         self.use_cases: UseCases | None = None
+        self.agui: AguiUseCases | None = None
         self.runs = ActiveRuns()
 
     async def stop_runs(self) -> None:
@@ -313,6 +345,8 @@ class _Runtime:
         if len(self.runs):
             logger.warning("shutting down: stopping %d run(s) still streaming", len(self.runs))
         await self.runs.stop_all("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
+        if self.agui is not None:
+            await self.agui.live.stop_all()
 
     @asynccontextmanager
     async def lifespan(self, app: Any) -> AsyncIterator[None]:
@@ -323,17 +357,32 @@ class _Runtime:
             run_agent=await _resolve(self.container.run_agent),
             generate_response=await _resolve(self.container.generate_response),
         )
+        self.agui = AguiUseCases(
+            list_agents=self.use_cases.list_agents,
+            generate_response=self.use_cases.generate_response,
+            run_agent=self.use_cases.run_agent,
+            live=await _resolve(self.container.live_runner),
+            threads=await _resolve(self.container.thread_queries),
+            suggest=await _resolve(self.container.suggest),
+            chat_model=await _resolve(self.container.chat_model) is not None,
+        )
         logger.info(
             "agui-runtime serving at %s (store %s)", self.settings.path, _store_kind(self.settings.state_store_url)
         )
         try:
             yield
         finally:
+            if self.agui is not None:
+                await self.agui.live.stop_all()
             self.use_cases = None
+            self.agui = None
             await _maybe_await(self.container.shutdown_resources())
 
     def current_use_cases(self) -> UseCases | None:
         return self.use_cases
+
+    def current_agui(self) -> AguiUseCases | None:
+        return self.agui
 
     async def probe(self) -> None:
         if self.use_cases is None:
@@ -383,8 +432,37 @@ def _build(
         forward_headers=HeaderAllowlist(settings.forward_headers),
         properties=settings.properties,
     )
-    app.router.add_route(settings.path, endpoint.handle, methods=["GET", "POST"], include_in_schema=False)
+    agui = AguiEndpoint(
+        settings.path,
+        runtime.current_agui,
+        version=importlib.metadata.version("agui-runtime"),
+        max_model_calls=settings.default_agent_max_steps,
+        forward_headers=HeaderAllowlist(settings.forward_headers),
+        properties=settings.properties,
+    )
+
+    async def base_path(request: Request) -> Response:
+        # One path, two protocols: a POSTed JSON object with `method` and no `query` is the v2 single-route
+        # envelope; anything else is GraphQL. Only bodies that mention "method" are parsed here.
+        if request.method == "POST":
+            body = await request.body()
+            if b'"method"' in body:
+                try:
+                    payload = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    payload = None
+                if isinstance(payload, dict) and "method" in payload and "query" not in payload:
+                    return await agui.envelope(request, payload)
+        return await endpoint.handle(request)
+
+    app.router.add_route(settings.path, base_path, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(health_router(settings.path, runtime.probe))
+    app.router.add_route(
+        settings.path + "/{rest:path}",
+        agui.handle,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
     return app, runtime
 
 

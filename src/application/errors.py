@@ -78,3 +78,12 @@ class GuardrailsUnavailable(ApplicationError):
     """The guardrails check could not give a verdict; nothing is generated (fail closed)."""
 
     code = "GUARDRAILS_ERROR"
+
+
+class ThreadBusy(ApplicationError):
+    """A run is already in flight on the thread (one run per thread at a time)."""
+
+    code = "THREAD_BUSY"
+
+    def __init__(self, thread_id: str) -> None:
+        super().__init__(f"Thread '{thread_id}' already has a run in progress; wait for it to end or stop it first.")

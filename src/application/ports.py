@@ -15,7 +15,7 @@ from domain.guardrails import GuardrailsCase, GuardrailsVerdict
 from domain.json import JsonObject
 from domain.messages import Message
 from domain.runs import RunRecord
-from domain.thread import Thread
+from domain.thread import Thread, ThreadPage
 from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
 
@@ -27,10 +27,13 @@ class ThreadStore(Protocol):
         ownership check needs only the thread), or None when it was never written."""
         ...
 
-    async def save_messages(self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None) -> None:
+    async def save_messages(
+        self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None
+    ) -> frozenset[str]:
         """Upsert `messages` by id into the thread, creating the thread owned by `principal` when it is
         new; raise `AccessDenied`, writing nothing, when the thread is not accessible to `principal`
-        (`Thread.accessible_by`). Check and write are one atomic step."""
+        (`Thread.accessible_by`). Check and write are one atomic step. Returns the ids of the messages
+        that were new to the thread."""
         ...
 
     async def load_state(self, key: AgentStateKey) -> AgentState | None:
@@ -48,9 +51,37 @@ class ThreadStore(Protocol):
 
     async def get_run(self, run_id: str) -> RunRecord | None: ...
 
+    async def list_runs(self, thread_id: str) -> Sequence[RunRecord]:
+        """The thread's runs, with their events, in the order they started."""
+        ...
+
+    async def list_threads(
+        self,
+        principal: str | None,
+        *,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+        agent: AgentFilter | None = None,
+    ) -> ThreadPage:
+        """The principal's threads (for None: the anonymous ones), newest first (creation time, then id),
+        those after `before` only; with `agent`, only threads where that agent ran."""
+        ...
+
+    async def delete_threads(self, principal: str | None) -> int:
+        """Delete the principal's threads (for None: the anonymous ones) with their messages, states and
+        runs; return how many."""
+        ...
+
     async def ping(self) -> None:
         """Return when the store answers; raise `UpstreamUnavailable` otherwise."""
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class AgentFilter:
+    """Threads where this agent ran; `agent_name` None is the chat model."""
+
+    agent_name: str | None
 
 
 class ChatModel(Protocol):
@@ -139,6 +170,41 @@ class Guardrails(Protocol):
 
     async def check(self, case: GuardrailsCase, request: RequestContext) -> GuardrailsVerdict:
         """The verdict; raise `GuardrailsUnavailable` when none can be given (the run then fails closed)."""
+        ...
+
+
+class LiveRuns(Protocol):
+    """Runs in flight and their events, shared by every replica that serves the same store: a thread's live
+    run can be followed or stopped from any of them. One run per thread at a time."""
+
+    async def claim(self, thread_id: str, run_id: str) -> bool:
+        """Make `run_id` the thread's live run; False when another run holds the thread."""
+        ...
+
+    async def publish(self, run_id: str, event: RunEvent) -> None:
+        """Append an event to the run's stream."""
+        ...
+
+    async def release(self, thread_id: str, run_id: str) -> None:
+        """End the run's stream and free the thread (the run's record is stored by then)."""
+        ...
+
+    async def active_run(self, thread_id: str) -> str | None:
+        """The thread's live run, if one is in flight."""
+        ...
+
+    def follow(self, run_id: str) -> AsyncIterator[RunEvent]:
+        """The run's events from its first, then as they come, until it is released; nothing for a run that
+        is not live."""
+        ...
+
+    async def request_stop(self, thread_id: str, run_id: str | None) -> str | None:
+        """Ask the replica running the thread's live run to stop it (only if it is `run_id`, when given);
+        the id of the run asked to stop, or None when there was none."""
+        ...
+
+    async def stop_requested(self, run_id: str) -> None:
+        """Return once a stop of the run has been requested, from any replica."""
         ...
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
 T = TypeVar("T")
 
@@ -20,3 +20,10 @@ async def closed_after(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[
         aclose = getattr(stream, "aclose", None)
         if aclose is not None:
             await aclose()
+
+
+@runtime_checkable
+class Stoppable(Protocol):
+    """A run's event stream that can be told why it is closed before its end."""
+
+    def stopped(self, code: str) -> None: ...

@@ -6,13 +6,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.json import JsonObject, JsonValue
-from domain.messages import Role
+from domain.messages import Message, Role
 
 
 @dataclass(frozen=True, slots=True)
 class RunStarted:
+    """`input_messages`: the request's messages that were new to the thread (what a replay of the thread
+    must show as this run's input: the user's turn, a tool result it brought)."""
+
     thread_id: str
     run_id: str
+    input_messages: tuple[Message, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

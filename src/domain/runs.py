@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from domain.events import RunEvent
+
 
 class RunStatus(StrEnum):
     RUNNING = "running"
@@ -16,7 +18,8 @@ class RunStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class RunRecord:
-    """`agent_name` is None for a chat with the model; `error_code` says why a run did not finish."""
+    """`agent_name` is None for a chat with the model; `error_code` says why a run did not finish;
+    `events`: what the run streamed, compacted (`domain.run_log`), kept once it has ended."""
 
     id: str
     thread_id: str
@@ -25,3 +28,4 @@ class RunRecord:
     started_at: datetime
     finished_at: datetime | None = None
     error_code: str | None = None
+    events: tuple[RunEvent, ...] = ()

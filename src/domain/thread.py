@@ -42,3 +42,22 @@ class Thread:
     def history(self) -> list[Message]:
         """The conversation as a user sees it: every message but agent-state snapshots, in thread order."""
         return [message for message in self.messages if not isinstance(message, AgentStateMessage)]
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadSummary:
+    """A thread as a thread list shows it: `agent_name` ran its latest run (None: the chat model, or no
+    run yet); `updated_at` is when that run started (the creation time before any run)."""
+
+    id: str
+    created_at: datetime
+    updated_at: datetime
+    agent_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPage:
+    """Threads newest first; `next_before` continues the list after the last one (None: no more)."""
+
+    threads: tuple[ThreadSummary, ...]
+    next_before: tuple[datetime, str] | None = None

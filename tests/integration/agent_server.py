@@ -38,6 +38,7 @@ class AgentServer:
                 Route("/not-agui", self._not_agui, methods=["POST"]),
                 Route("/endless", self._endless, methods=["POST"]),
                 Route("/stall", self._stall, methods=["POST"]),
+                Route("/ends-early", self._ends_early, methods=["POST"]),
             ]
         )
         self._loopback = Loopback(app, "agent server")
@@ -75,6 +76,18 @@ class AgentServer:
     async def _not_agui(self, request: Request) -> Response:
         await self._input(request)
         return _sse([{"type": "NOT_AN_EVENT", "hello": 1}])
+
+    async def _ends_early(self, request: Request) -> Response:
+        """Starts a message and a tool call, then ends the stream: no END events, no terminal event."""
+        run_input = await self._input(request)
+        return _sse(
+            [
+                {"type": "RUN_STARTED", "threadId": run_input.thread_id, "runId": run_input.run_id},
+                {"type": "TEXT_MESSAGE_START", "messageId": "m-cut", "role": "assistant"},
+                {"type": "TEXT_MESSAGE_CONTENT", "messageId": "m-cut", "delta": "half a"},
+                {"type": "TOOL_CALL_START", "toolCallId": "c-cut", "toolCallName": "setColor"},
+            ]
+        )
 
     async def _stall(self, request: Request) -> Response:
         run_input = await self._input(request)

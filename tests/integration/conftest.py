@@ -12,6 +12,7 @@ import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -169,4 +170,22 @@ def node_client(url: str, command: str, args: str = "{}") -> dict[str, object]:
     )
     assert done.returncode == 0, done.stderr
     result: dict[str, object] = json.loads(done.stdout)
+    return result
+
+
+def v2_client(url: str, scenario: str, args: dict[str, object] | None = None, timeout: float = 60) -> dict[str, Any]:
+    """Run the real v2 clients (driver_v2.cjs: @ag-ui/client 0.0.59, @copilotkit/core 1.75.0) once; return what
+    they printed: events, messages, state, errors, every request sent and each SSE frame checked against
+    @ag-ui/core's schemas (`schemaErrors`)."""
+    node = shutil.which("node")
+    if node is None or not (CLIENT_DIR / "node_modules" / "@copilotkit" / "core").is_dir():
+        pytest.fail("the v2 clients are not installed: run `make check` (it runs `npm ci` in tests/integration/client)")
+    done = subprocess.run(
+        [node, str(CLIENT_DIR / "driver_v2.cjs"), scenario, url, json.dumps(args or {})],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert done.returncode == 0, done.stderr
+    result: dict[str, Any] = json.loads(done.stdout)
     return result

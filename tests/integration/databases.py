@@ -75,3 +75,23 @@ def postgres_url() -> str | None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"PostgreSQL is not reachable at {SERVER}: CI must have it")
     return None
+
+
+REDIS = os.environ.get("AGUI_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def redis_url() -> str:
+    """Redis's URL when it answers; skips the test when it does not, except with `CI=true` (fails: CI has it)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        reason = f"Redis is not reachable at {REDIS} ({type(exc).__name__})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + ": CI must have it")
+        pytest.skip(reason)
+    finally:
+        client.close()
+    return REDIS

@@ -6,16 +6,28 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from ag_ui.core import AssistantMessage, FunctionCall, ToolCall, ToolMessage, UserMessage
+from ag_ui.core import Message as AguiMessage
 
-from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, EventTranslator, to_agui_messages
+from adapters.agui_wire import (
+    EVENT_ADAPTER,
+    AgentProtocolError,
+    EventTranslator,
+    OutgoingEvents,
+    from_agui_messages,
+    to_agui_messages,
+)
 from adapters.agui_wire.inputs import forwarded_props
 from application.ports import AgentRunRequest
 from application.requests import RequestContext
 from domain.events import (
     CustomEvent,
+    RunEvent,
     RunFailed,
     RunFinished,
+    RunStarted,
     StateSnapshot,
+    StepStarted,
     TextMessageChunk,
     TextMessageEnded,
     TextMessageStarted,
@@ -179,3 +191,87 @@ def test_forwarded_props_are_built_as_the_reference_builds_them() -> None:
         "authorization": "tok",
     }
     assert forwarded_props(AgentRunRequest("planner", "t1", "r1", ())) == {"config": {}, "threadMetadata": {}}
+
+
+def outgoing(events: list[RunEvent], finish: bool = False) -> list[dict[str, Any]]:
+    outgoing = OutgoingEvents("t1", "r1")
+    converted = [e for event in events for e in outgoing.convert(event)] + (outgoing.finish() if finish else [])
+    return [e.model_dump(mode="json", by_alias=True) for e in converted]
+
+
+def test_outgoing_events_start_with_run_started_and_end_what_is_open_before_the_end() -> None:
+    events = outgoing(
+        [
+            TextMessageChunk("ghost", "not open"),
+            TextMessageStarted("m1"),
+            TextMessageChunk("m1", ""),
+            TextMessageChunk("m1", "Hi"),
+            ToolCallStarted("c1", "lookup", "m1"),
+            StepStarted("plan"),
+            RunFinished("t1", "r1"),
+            TextMessageChunk("m1", "after the end"),
+            RunFailed("LATE", "after the end"),
+        ]
+    )
+    assert [(e["type"], e.get("messageId") or e.get("toolCallId") or e.get("stepName")) for e in events] == [
+        ("RUN_STARTED", None),
+        ("TEXT_MESSAGE_START", "m1"),
+        ("TEXT_MESSAGE_CONTENT", "m1"),
+        ("TOOL_CALL_START", "c1"),
+        ("STEP_STARTED", "plan"),
+        ("TEXT_MESSAGE_END", "m1"),
+        ("TOOL_CALL_END", "c1"),
+        ("STEP_FINISHED", "plan"),
+        ("RUN_FINISHED", None),
+    ]
+    assert events[0] == {"type": "RUN_STARTED", "threadId": "t1", "runId": "r1"}  # no nulls on the wire
+
+
+def test_a_run_that_fails_before_it_starts_still_opens_with_run_started_and_a_cut_stream_is_finished() -> None:
+    assert [e["type"] for e in outgoing([RunFailed("ACCESS_DENIED", "no")])] == ["RUN_STARTED", "RUN_ERROR"]
+    assert outgoing([RunFailed("ACCESS_DENIED", "no")])[1] == {
+        "type": "RUN_ERROR",
+        "message": "no",
+        "code": "ACCESS_DENIED",
+    }
+    cut = outgoing([RunStarted("t1", "r1"), TextMessageStarted("m1"), TextMessageChunk("m1", "par")], finish=True)
+    assert [e["type"] for e in cut][-2:] == ["TEXT_MESSAGE_END", "RUN_FINISHED"]
+
+
+def test_run_started_carries_the_runs_new_messages_as_its_input() -> None:
+    user = TextMessage(id="u1", created_at=datetime(2026, 1, 1, tzinfo=UTC), role=Role.USER, content="hi")
+    [started] = outgoing([RunStarted("t1", "r1", (user,))])
+    assert started["input"]["messages"] == [{"id": "u1", "role": "user", "content": "hi"}]
+    assert (started["input"]["threadId"], started["input"]["runId"]) == ("t1", "r1")
+
+
+def test_client_messages_become_thread_messages_and_back() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    given: list[AguiMessage] = [
+        UserMessage(id="u1", content="weather?"),
+        AssistantMessage(
+            id="a1",
+            tool_calls=[ToolCall(id="c1", function=FunctionCall(name="getWeather", arguments='{"city":"Oslo"}'))],
+        ),
+        ToolMessage(id="r1", tool_call_id="c1", content='{"temp":21}'),
+        AssistantMessage(id="a2", content="21 degrees"),
+    ]
+
+    converted = from_agui_messages(given, now)
+
+    assert [(type(m).__name__, m.id) for m in converted] == [
+        ("TextMessage", "u1"),
+        ("ActionExecutionMessage", "c1"),
+        ("ResultMessage", "r1"),
+        ("TextMessage", "a2"),
+    ]
+    call, result = converted[1], converted[2]
+    assert isinstance(call, ActionExecutionMessage)
+    assert call.arguments == {"city": "Oslo"}
+    assert call.parent_message_id == "a1"
+    assert isinstance(result, ResultMessage)
+    assert result.action_name == "getWeather"
+    back = [m.model_dump(by_alias=True, exclude_none=True) for m in to_agui_messages(converted)]
+    assert back[1]["toolCalls"][0]["function"]["arguments"] == '{"city": "Oslo"}'  # re-encoded, same JSON
+    back[1]["toolCalls"][0]["function"]["arguments"] = '{"city":"Oslo"}'
+    assert back == [m.model_dump(by_alias=True, exclude_none=True) for m in given]

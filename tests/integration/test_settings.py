@@ -158,3 +158,15 @@ def test_the_command_stops_with_one_line_and_no_traceback(tmp_path: Path) -> Non
 def test_an_in_memory_sqlite_url_is_refused() -> None:
     with pytest.raises(SettingsError, match="use memory://"):
         load_settings(overrides={"state_store_url": "sqlite:///:memory:"})
+
+
+def test_v2_settings_have_safe_defaults_and_refuse_what_cannot_work() -> None:
+    settings = load_settings()
+    assert (settings.live_runs_url, settings.live_runs_prefix) == (None, "agui")
+    assert (settings.default_agent_max_steps, settings.threads_clear_enabled) == (10, False)
+    with pytest.raises(SettingsError, match="'default' is reserved for the built-in agent"):
+        load_settings(overrides={"agents": [{"name": "default", "kind": "python", "import": "a:b"}]})
+    with pytest.raises(SettingsError, match="live_runs_url must be a Redis URL"):
+        load_settings(overrides={"live_runs_url": "http://127.0.0.1:6379"})
+    with pytest.raises(SettingsError, match="live_runs_prefix"):
+        load_settings(overrides={"live_runs_prefix": "has spaces"})

@@ -3,7 +3,7 @@
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +12,22 @@ import pytest
 from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.state.sql import open_sql_store
 from application.errors import AccessDenied, Conflict
-from application.ports import ThreadStore
+from application.ports import AgentFilter, ThreadStore
 from domain.agent_state import AgentState, AgentStateKey
 from domain.errors import InvalidState
+from domain.events import (
+    CustomEvent,
+    RunFailed,
+    RunStarted,
+    StateSnapshot,
+    TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
+    ToolCallResult,
+    ToolCallStarted,
+)
 from domain.messages import Role, TextMessage
 from domain.runs import RunRecord, RunStatus
 from tests.fakes import FixedClock
@@ -156,3 +169,77 @@ async def test_run_records_are_kept_and_replaced_by_id(store: ThreadStore) -> No
     await store.save_run(ended)
     assert await store.get_run("run-1") == ended
     assert await store.get_run("run-2") is None
+
+
+async def test_saving_messages_tells_which_were_new_to_the_thread(store: ThreadStore) -> None:
+    assert await store.save_messages("t1", [text("m1", "a"), text("m2", "b")]) == {"m1", "m2"}
+    assert await store.save_messages("t1", [text("m1", "a"), text("m2", "b2"), text("m3", "c")]) == {"m3"}
+    assert await store.save_messages("t1", [text("m1", "a")]) == frozenset()
+    assert await store.save_messages("t2", [text("m1", "a")]) == {"m1"}  # ids are per thread
+
+
+async def test_a_run_keeps_its_events_and_a_thread_lists_its_runs_in_start_order(store: ThreadStore) -> None:
+    events = (
+        RunStarted("t1", "run-1", (text("u1", "hi"),)),
+        TextMessageStarted("m1", Role.ASSISTANT),
+        TextMessageChunk("m1", "Hello"),
+        TextMessageEnded("m1"),
+        ToolCallStarted("c1", "lookup", "m1"),
+        ToolCallArgs("c1", '{"q": 1}'),
+        ToolCallEnded("c1"),
+        ToolCallResult("r1", "c1", "lookup", '{"a": 2}'),
+        StateSnapshot("agent", {"n": [1, {"x": None}]}),
+        CustomEvent("Exit", True),
+        RunFailed("AGENT_ERROR", "boom"),
+    )
+    first = RunRecord("run-1", "t1", "agent", RunStatus.FAILED, T0, T0, "AGENT_ERROR", events)
+    second = RunRecord("run-2", "t1", None, RunStatus.RUNNING, T0 + timedelta(seconds=1))
+    other = RunRecord("run-3", "t2", None, RunStatus.FINISHED, T0)
+    for record in (first, other, second):
+        await store.save_run(record)
+    assert await store.get_run("run-1") == first
+    assert list(await store.list_runs("t1")) == [first, second]
+    assert list(await store.list_runs("t-none")) == []
+
+
+async def test_threads_are_listed_per_principal_newest_first_with_their_latest_agent(store: ThreadStore) -> None:
+    for index in range(5):
+        await store.save_messages(f"t{index}", [text("m", "x")], principal="alice" if index != 2 else "bob")
+    await store.save_messages("anon", [text("m", "x")])
+    await store.save_run(RunRecord("r1", "t1", "planner", RunStatus.FINISHED, T0 + timedelta(hours=1)))
+    await store.save_run(RunRecord("r2", "t1", None, RunStatus.FINISHED, T0 + timedelta(hours=2)))
+    await store.save_run(RunRecord("r3", "t3", "planner", RunStatus.FINISHED, T0 + timedelta(hours=3)))
+
+    page = await store.list_threads("alice", limit=3)
+    assert [thread.id for thread in page.threads] == ["t4", "t3", "t1"]  # same creation time: by id, descending
+    assert page.next_before is not None
+    rest = await store.list_threads("alice", limit=3, before=page.next_before)
+    assert [thread.id for thread in rest.threads] == ["t0"]
+    assert rest.next_before is None
+    t1 = next(thread for thread in page.threads if thread.id == "t1")
+    assert (t1.agent_name, t1.updated_at) == (None, T0 + timedelta(hours=2))
+    t4 = page.threads[0]
+    assert (t4.agent_name, t4.updated_at) == (None, t4.created_at)
+
+    planner = await store.list_threads("alice", limit=10, agent=AgentFilter("planner"))
+    assert [thread.id for thread in planner.threads] == ["t3", "t1"]
+    model = await store.list_threads("alice", limit=10, agent=AgentFilter(None))
+    assert [thread.id for thread in model.threads] == ["t1"]
+    assert [thread.id for thread in (await store.list_threads(None, limit=10)).threads] == ["anon"]
+    assert [thread.id for thread in (await store.list_threads("bob", limit=10)).threads] == ["t2"]
+
+
+async def test_deleting_a_principals_threads_leaves_everyone_elses(store: ThreadStore) -> None:
+    await store.save_messages("a1", [text("m", "x")], principal="alice")
+    await store.save_messages("b1", [text("m", "x")], principal="bob")
+    await store.save_state(AgentStateKey("a1", "agent"), {"n": 1}, expected_version=None)
+    await store.save_run(RunRecord("r1", "a1", None, RunStatus.FINISHED, T0))
+    await store.save_run(RunRecord("r2", "b1", None, RunStatus.FINISHED, T0))
+
+    assert await store.delete_threads("alice") == 1
+
+    assert await store.get_thread("a1") is None
+    assert await store.load_state(AgentStateKey("a1", "agent")) is None
+    assert list(await store.list_runs("a1")) == []
+    assert await store.get_thread("b1") is not None
+    assert [run.id for run in await store.list_runs("b1")] == ["r2"]

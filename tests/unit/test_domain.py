@@ -1,4 +1,5 @@
 from datetime import UTC, datetime
+from typing import get_args
 
 import pytest
 
@@ -58,3 +59,68 @@ def test_an_agent_is_identified_by_its_name() -> None:
     assert AgentDescriptor("research", "finds").id == "research"
     with pytest.raises(DomainError, match="agent name"):
         AgentDescriptor("has spaces")
+
+
+def test_every_run_event_survives_the_json_codec() -> None:
+    import json as json_module
+
+    from domain import events as ev
+    from domain.codec import decode_event, encode_event
+
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    user = TextMessage(id="u1", created_at=moment, role=Role.USER, content="hi")
+    samples: list[ev.RunEvent] = [
+        ev.RunStarted("t", "r", (user,)),
+        ev.TextMessageStarted("m", Role.ASSISTANT, "p"),
+        ev.TextMessageChunk("m", "x"),
+        ev.TextMessageEnded("m"),
+        ev.ToolCallStarted("c", "n", None),
+        ev.ToolCallArgs("c", "{}"),
+        ev.ToolCallEnded("c"),
+        ev.ToolCallResult("r1", "c", "n", "ok"),
+        ev.StateSnapshot("a", {"k": [1, None]}),
+        ev.StateDelta("a", [{"op": "add", "path": "/k", "value": 1}]),
+        ev.StepStarted("s"),
+        ev.StepFinished("s"),
+        ev.CustomEvent("Exit", True),
+        ev.AgentStateChanged("a", "n", "r", {"k": 1}, True, False),
+        ev.RunFinished("t", "r"),
+        ev.RunFailed("CODE", "message"),
+    ]
+    assert {type(sample) for sample in samples} == set(get_args(ev.RunEvent))  # every kind is covered
+    for sample in samples:
+        assert decode_event(json_module.loads(json_module.dumps(encode_event(sample)))) == sample
+    with pytest.raises(ValueError, match="unknown run event type 'Nope'"):
+        decode_event({"type": "Nope"})
+
+
+def test_a_run_log_joins_fragments_in_place_and_keeps_the_last_state() -> None:
+    from domain import events as ev
+    from domain.run_log import RunLog
+
+    log = RunLog(
+        [
+            ev.RunStarted("t", "r"),
+            ev.StateSnapshot("a", {"n": 1}),
+            ev.TextMessageStarted("m1"),
+            ev.TextMessageChunk("m1", "Hel"),
+            ev.ToolCallStarted("c1", "f"),
+            ev.ToolCallArgs("c1", '{"a"'),
+            ev.TextMessageChunk("m1", "lo"),
+            ev.ToolCallArgs("c1", ":1}"),
+            ev.AgentStateChanged("a", "n", "r", {"n": 2}, True, True),
+            ev.StateSnapshot("a", {"n": 2}),
+            ev.TextMessageEnded("m1"),
+            ev.RunFinished("t", "r"),
+        ]
+    )
+    assert log.events() == (
+        ev.RunStarted("t", "r"),
+        ev.TextMessageStarted("m1"),
+        ev.TextMessageChunk("m1", "Hello"),
+        ev.ToolCallStarted("c1", "f"),
+        ev.ToolCallArgs("c1", '{"a":1}'),
+        ev.StateSnapshot("a", {"n": 2}),
+        ev.TextMessageEnded("m1"),
+        ev.RunFinished("t", "r"),
+    )

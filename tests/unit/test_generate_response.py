@@ -185,3 +185,79 @@ async def test_unparsable_arguments_give_the_invalid_arguments_envelope() -> Non
         '{"error":{"code":"INVALID_ARGUMENTS","message":"Failed to parse action arguments"},"result":""}'
     )
     assert actions.calls == []
+
+
+def text_answer(message_id: str, text: str) -> list[RunEvent | Exception]:
+    return [TextMessageStarted(message_id), TextMessageChunk(message_id, text), TextMessageEnded(message_id)]
+
+
+async def test_with_several_model_calls_backend_results_go_back_to_the_model_until_it_answers() -> None:
+    actions = FakeActions({"getWeather": ActionOutcome(result='{"temp":21}')})
+    model = ScriptedChatModel(backend_call("c1", "getWeather", '{"city":"Oslo"}'), text_answer("a2", "21 degrees"))
+    use_case, store = build(model, actions)
+
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1", max_model_calls=5))
+
+    assert len(model.requests) == 2
+    again = model.requests[1].messages
+    assert [m.id for m in again] == ["u1", "c1", "result-c1"]
+    assert isinstance(again[2], ResultMessage)
+    assert again[2].result == '{"temp":21}'
+    assert [type(e).__name__ for e in events][-5:] == [
+        "ToolCallResult",
+        "TextMessageStarted",
+        "TextMessageChunk",
+        "TextMessageEnded",
+        "RunFinished",
+    ]
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    assert [m.id for m in thread.messages] == ["u1", "c1", "result-c1", "a2"]
+
+
+async def test_one_model_call_by_default_and_a_frontend_call_ends_a_looping_run() -> None:
+    actions = FakeActions({"getWeather": ActionOutcome(result="{}")})
+    once = ScriptedChatModel(backend_call("c1", "getWeather", "{}"))
+    use_case, _ = build(once, actions)
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    assert len(once.requests) == 1
+    assert isinstance(events[-1], RunFinished)
+
+    both = ScriptedChatModel([*backend_call("c1", "getWeather", "{}"), *backend_call("c2", "setColor", "{}")])
+    use_case, _ = build(both, FakeActions({"getWeather": ActionOutcome(result="{}")}))
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", tools=(ToolDefinition("setColor"),), max_model_calls=5)
+    _, events = await run_all(use_case, turn)
+    assert len(both.requests) == 1  # the client runs setColor and continues the thread itself
+
+
+async def test_the_step_limit_caps_the_model_calls() -> None:
+    actions = FakeActions({"getWeather": ActionOutcome(result="{}")})
+    model = ScriptedChatModel(*[backend_call(f"c{i}", "getWeather", "{}") for i in range(5)])
+    use_case, _ = build(model, actions)
+
+    _, events = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1", max_model_calls=3))
+
+    assert len(model.requests) == 3
+    assert isinstance(events[-1], RunFinished)
+
+
+async def test_run_started_carries_the_messages_new_to_the_thread_and_context_reaches_only_the_model() -> None:
+    model = ScriptedChatModel([], [])
+    use_case, store = build(model)
+    _, first = await run_all(use_case, ChatTurn(messages=(QUESTION,), thread_id="t1"))
+    follow_up = TextMessage(id="u2", created_at=T0, role=Role.USER, content="More")
+    turn = ChatTurn(messages=(QUESTION, follow_up), thread_id="t1", context=(("page", "pricing"),))
+
+    _, second = await run_all(use_case, turn)
+
+    assert isinstance(first[0], RunStarted)
+    assert first[0].input_messages == (QUESTION,)
+    assert isinstance(second[0], RunStarted)
+    assert second[0].input_messages == (follow_up,)
+    shown = model.requests[1].messages
+    assert isinstance(shown[0], TextMessage)
+    assert shown[0].role is Role.SYSTEM
+    assert "- page: pricing" in getattr(shown[0], "content", "")
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    assert [m.id for m in thread.messages] == ["u1", "u2"]

@@ -121,7 +121,14 @@ async def test_state_steps_and_exit_become_agent_state_changes_and_state_is_stor
         ("draft", {"count": 1}, False, True),
         ("draft", {"count": 1}, False, False),
     ]
-    assert [type(e) for e in events][:2] == [RunStarted, AgentStateChanged]
+    # each snapshot and step goes out as itself (the v2 wire) and as the v1 presentation right after it
+    assert [type(e) for e in events][:5] == [
+        RunStarted,
+        StateSnapshot,
+        AgentStateChanged,
+        StepStarted,
+        AgentStateChanged,
+    ]
     assert isinstance(events[-1], RunFinished)
     stored = await store.load_state(AgentStateKey("t1", "planner"))
     assert stored is not None

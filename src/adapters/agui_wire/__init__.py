@@ -2,6 +2,15 @@
 input. One place for the mapping, imported by the agent adapters and by the v2 inbound adapter."""
 
 from adapters.agui_wire.events import EVENT_ADAPTER, AgentProtocolError, EventTranslator
-from adapters.agui_wire.inputs import run_agent_input, to_agui_messages
+from adapters.agui_wire.inputs import from_agui_messages, run_agent_input, to_agui_messages
+from adapters.agui_wire.outgoing import OutgoingEvents
 
-__all__ = ["EVENT_ADAPTER", "AgentProtocolError", "EventTranslator", "run_agent_input", "to_agui_messages"]
+__all__ = [
+    "EVENT_ADAPTER",
+    "AgentProtocolError",
+    "EventTranslator",
+    "OutgoingEvents",
+    "from_agui_messages",
+    "run_agent_input",
+    "to_agui_messages",
+]

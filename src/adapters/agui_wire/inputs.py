@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 
 from ag_ui.core import (
     AssistantMessage,
+    BinaryInputContent,
     Context,
     DeveloperMessage,
     FunctionCall,
     Message,
     RunAgentInput,
     SystemMessage,
+    TextInputContent,
     Tool,
     ToolCall,
     ToolMessage,
@@ -20,8 +23,8 @@ from ag_ui.core import (
 )
 
 from application.ports import AgentRunRequest
-from domain.json import JsonObject
-from domain.messages import ActionExecutionMessage, ResultMessage, Role, TextMessage
+from domain.json import JsonObject, parse_json_object
+from domain.messages import ActionExecutionMessage, ImageMessage, ResultMessage, Role, TextMessage
 from domain.messages import Message as DomainMessage
 
 
@@ -88,3 +91,67 @@ def forwarded_props(request: AgentRunRequest) -> JsonObject:
     if "streamSubgraphs" in request.config:
         props["streamSubgraphs"] = request.config["streamSubgraphs"]
     return {**props, **request.request.properties}
+
+
+def from_agui_messages(messages: Sequence[Message], now: datetime) -> tuple[DomainMessage, ...]:
+    """A client's AG-UI messages as the thread keeps them: an assistant message's text and each of its tool
+    calls (parented to it); a tool message as the result of the call it names. Activity and reasoning
+    messages are the client's display, not conversation, and are left out."""
+    converted: list[DomainMessage] = []
+    names: dict[str, str] = {}
+    for message in messages:
+        match message:
+            case UserMessage():
+                converted += _user_parts(message, now)
+            case SystemMessage():
+                converted.append(TextMessage(id=message.id, created_at=now, role=Role.SYSTEM, content=message.content))
+            case DeveloperMessage():
+                converted.append(
+                    TextMessage(id=message.id, created_at=now, role=Role.DEVELOPER, content=message.content)
+                )
+            case AssistantMessage():
+                if message.content or not message.tool_calls:
+                    converted.append(
+                        TextMessage(id=message.id, created_at=now, role=Role.ASSISTANT, content=message.content or "")
+                    )
+                for call in message.tool_calls or []:
+                    names[call.id] = call.function.name
+                    arguments = parse_json_object(call.function.arguments) if call.function.arguments.strip() else {}
+                    converted.append(
+                        ActionExecutionMessage(
+                            id=call.id,
+                            created_at=now,
+                            name=call.function.name,
+                            arguments=arguments if arguments is not None else {"_unparsed": call.function.arguments},
+                            parent_message_id=message.id,
+                        )
+                    )
+            case ToolMessage():
+                converted.append(
+                    ResultMessage(
+                        id=message.id,
+                        created_at=now,
+                        action_execution_id=message.tool_call_id,
+                        action_name=names.get(message.tool_call_id, ""),
+                        result=message.content,
+                    )
+                )
+            case _:
+                pass
+    return tuple(converted)
+
+
+def _user_parts(message: UserMessage, now: datetime) -> list[DomainMessage]:
+    if isinstance(message.content, str):
+        return [TextMessage(id=message.id, created_at=now, role=Role.USER, content=message.content)]
+    texts = [part.text for part in message.content if isinstance(part, TextInputContent)]
+    out: list[DomainMessage] = [TextMessage(id=message.id, created_at=now, role=Role.USER, content="\n".join(texts))]
+    for index, part in enumerate(message.content):
+        if isinstance(part, BinaryInputContent) and part.data and part.mime_type.startswith("image/"):
+            image_format = part.mime_type.removeprefix("image/")
+            out.append(
+                ImageMessage(
+                    id=f"{message.id}-{index}", created_at=now, role=Role.USER, format=image_format, bytes=part.data
+                )
+            )
+    return out

@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     # Answer the 1.10.x client's chat document on the compiled path (same payloads, less CPU per token);
     # off sends every request through graphql-core's generic incremental executor.
     compiled_chat: bool = True
+    # v2 (AG-UI): runs in flight shared across replicas through Redis (`redis://host:6379/0`); unset, they
+    # live in this process only.
+    live_runs_url: str | None = None
+    live_runs_prefix: str = Field(default="agui", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    default_agent_max_steps: int = Field(default=10, ge=1, le=100)
+    threads_clear_enabled: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     agents: list[AgentConfig] = []
     actions: list[ActionConfig] = []
@@ -209,6 +215,10 @@ class Settings(BaseSettings):
             raise ValueError("workers > 1 needs a shared store (SQLite or PostgreSQL): each worker has its own memory")
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError("cors_allow_credentials needs explicit cors_origins, not '*'")
+        if any(agent.name == "default" for agent in self.agents):
+            raise ValueError("agent name 'default' is reserved for the built-in agent (the configured chat model)")
+        if self.live_runs_url is not None and not self.live_runs_url.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("live_runs_url must be a Redis URL (redis://, rediss:// or unix://)")
         for items, what in ((self.agents, "agent"), (self.actions, "action")):
             names = [item.name for item in items]
             duplicates = sorted({name for name in names if names.count(name) > 1})

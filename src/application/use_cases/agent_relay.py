@@ -57,7 +57,8 @@ async def relay_agent(
     backend: frozenset[str],
 ) -> AsyncGenerator[RunEvent, None]:
     """The agent's events until it ends its run (`session.finished`) or fails (a `RunFailed`, last):
-    messages recorded, backend calls executed, state snapshots stored and sent as `AgentStateChanged`.
+    messages recorded, backend calls executed, state snapshots stored; each snapshot and step is followed
+    by the `AgentStateChanged` a v1 client is shown.
     Exceptions of the agent adapter propagate."""
     async with closed_after(agents.run(run)) as agent_events:
         async for event in agent_events:
@@ -75,12 +76,15 @@ async def relay_agent(
                 case StateSnapshot(state=state):
                     session.state = state
                     await store.save_state(session.key, state, expected_version=None)
+                    yield event
                     yield session.changed()
                 case StepStarted(step_name=name):
                     session.node_name, session.active = name, True
+                    yield event
                     yield session.changed()
                 case StepFinished():
                     session.active = False
+                    yield event
                     yield session.changed()
                 case CustomEvent(name=name):
                     if name == EXIT_EVENT:

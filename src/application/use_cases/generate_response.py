@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from application.errors import ApplicationError, ConfigurationError
 from application.ports import (
@@ -42,14 +42,23 @@ GUARDRAILS_DENIED = "GUARDRAILS_VALIDATION_FAILED"
 
 @dataclass(frozen=True, slots=True)
 class ChatTurn:
-    """A converted request. `messages` is the whole history the client sent, in its order."""
+    """A converted request. `messages` is the whole history the client sent, in its order. `run_id` is
+    the client's id for the run, when it names one. `max_model_calls`: how many times the model may be
+    called in this run, each time with the results of the backend actions it called before (1: the
+    model answers once, and the client sends the results back itself). `context`: what the client
+    tells the model about the user's situation (description, value), shown to the model, not stored.
+    `operation` names the request to `on_before_request`."""
 
     messages: tuple[Message, ...]
     thread_id: str | None = None
+    run_id: str | None = None
     tools: tuple[ToolDefinition, ...] = ()
     parameters: ModelParameters = field(default_factory=ModelParameters)
     request: RequestContext = field(default_factory=RequestContext)
     guardrails: TopicRules | None = None
+    max_model_calls: int = 1
+    context: tuple[tuple[str, str], ...] = ()
+    operation: str = "generateCopilotResponse"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,9 +78,12 @@ class GenerateResponse:
     - When guardrails apply (`guardrails_case`), the verdict comes before the model is called: a denied
       request generates nothing and runs no action.
     - The model sees the request's messages in request order, never stored history (clients send the
-      full history every time). The request's messages are stored before the model is called; each
-      output message is stored as it completes; a message cut off by a failure or an abort is stored as
-      failed with what it had.
+      full history every time), after a system message with the request's context when it has one.
+      The request's messages are stored before the model is called; `RunStarted` carries those that
+      were new to the thread. Each output message is stored as it completes; a message cut off by a
+      failure or an abort is stored as failed with what it had.
+    - When the model calls backend actions (and no frontend action or agent), their results go back to
+      it in a new call, up to `max_model_calls` calls in all; a frontend action call ends the run.
     - A model failure ends the run with `RunFailed`, never with an exception.
     - However the run ends, `on_after_request` gets its report without delaying the response."""
 
@@ -86,9 +98,9 @@ class GenerateResponse:
 
     async def __call__(self, turn: ChatTurn) -> ChatRun:
         thread_id = turn.thread_id or self.ids.new_id()
-        run_id = self.ids.new_id()
+        run_id = turn.run_id or self.ids.new_id()
         before = BeforeRequest(
-            "generateCopilotResponse", turn.request, thread_id=thread_id, run_id=run_id, input_messages=turn.messages
+            turn.operation, turn.request, thread_id=thread_id, run_id=run_id, input_messages=turn.messages
         )
         request = turn.request.for_principal(await self.hooks.before_request(before))
         if self.chat_model is None:
@@ -102,12 +114,21 @@ class GenerateResponse:
         # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
         agent_tools = tuple(ToolDefinition(agent.name, agent.description, NO_PARAMETERS) for agent in agents)
         tools = first_wins(backend + agent_tools + turn.tools)
-        chat = ChatRequest(thread_id, run_id, turn.messages, tools, turn.parameters)
+        shown = turn.messages if not turn.context else (self._context_message(turn.context), *turn.messages)
+        chat = ChatRequest(thread_id, run_id, shown, tools, turn.parameters)
         recorder = RunRecorder(self.store, self.clock, thread_id, request)
         taken = frozenset(tool.name for tool in backend)
         routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
-        events = self._run(self.chat_model, chat, recorder, turn.guardrails, routes)
+        calls = max(1, turn.max_model_calls)
+        events = self._run(self.chat_model, chat, turn.messages, recorder, turn.guardrails, routes, calls)
         return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
+
+    def _context_message(self, context: tuple[tuple[str, str], ...]) -> TextMessage:
+        lines = "\n".join(f"- {description}: {value}" for description, value in context)
+        content = f"Context the application provides about the user's situation:\n{lines}"
+        return TextMessage(
+            id=f"context-{self.ids.new_id()}", created_at=self.clock.now(), role=Role.SYSTEM, content=content
+        )
 
     async def _agents_as_tools(self) -> list[AgentDescriptor]:
         """The agents the model may call; one whose endpoint is down is left out, never failing the chat."""
@@ -123,17 +144,19 @@ class GenerateResponse:
         self,
         model: ChatModel,
         chat: ChatRequest,
+        inputs: tuple[Message, ...],
         recorder: RunRecorder,
         rules: TopicRules | None,
         routes: _Routes,
+        max_calls: int,
     ) -> AsyncGenerator[RunEvent, None]:
         try:
-            await self.store.save_messages(chat.thread_id, chat.messages, principal=recorder.request.principal)
+            new = await self.store.save_messages(chat.thread_id, inputs, principal=recorder.request.principal)
         except ApplicationError as error:
             yield RunFailed(error.code, error.message)
             return
-        yield RunStarted(chat.thread_id, chat.run_id)
-        case = guardrails_case(rules, chat.messages)
+        yield RunStarted(chat.thread_id, chat.run_id, tuple(message for message in inputs if message.id in new))
+        case = guardrails_case(rules, inputs)
         if case is not None:
             try:
                 verdict = await self.guardrails.check(case, recorder.request)
@@ -149,7 +172,9 @@ class GenerateResponse:
                 await recorder.store_messages([denial])  # the answer the client shows, kept in the thread
                 yield RunFailed(GUARDRAILS_DENIED, reason)
                 return
-        produced = failures_as_events(self._answer(model, chat, recorder, routes), recorder, "The chat model")
+        produced = failures_as_events(
+            self._answer(model, chat, recorder, routes, max_calls), recorder, "The chat model"
+        )
         async with closed_after(produced) as events:
             async for event in events:
                 yield event
@@ -159,24 +184,38 @@ class GenerateResponse:
         yield RunFinished(chat.thread_id, chat.run_id)
 
     async def _answer(
-        self, model: ChatModel, chat: ChatRequest, recorder: RunRecorder, routes: _Routes
+        self, model: ChatModel, chat: ChatRequest, recorder: RunRecorder, routes: _Routes, max_calls: int
     ) -> AsyncGenerator[RunEvent, None]:
-        """The model's answer, with the backend actions it calls run and the agents it calls started."""
-        async with closed_after(model.stream(chat)) as model_events:
-            async for event in model_events:
-                done = await recorder.track(event)
-                yield event
-                if done is None or done.tool_name is None:
-                    continue
-                if done.tool_name in routes.backend:
-                    yield await recorder.execute(self.actions, done)
-                elif done.tool_name in routes.agents:
-                    yield await recorder.result(done, f"{done.tool_name} agent started")
-                    async with closed_after(self._route(done.tool_name, chat, recorder, routes)) as agent_events:
-                        async for agent_event in agent_events:
-                            yield agent_event
-                            if isinstance(agent_event, RunFailed):
-                                return
+        """The model's answer, with the backend actions it calls run and the agents it calls started; the
+        model is called again with the results while it calls only backend actions, up to `max_calls`."""
+        request = chat
+        for _ in range(max_calls):
+            produced_from = len(recorder.outputs)
+            backend_ran = turn_ended = False
+            async with closed_after(model.stream(request)) as model_events:
+                async for event in model_events:
+                    done = await recorder.track(event)
+                    yield event
+                    if done is None or done.tool_name is None:
+                        continue
+                    if done.tool_name in routes.backend:
+                        yield await recorder.execute(self.actions, done)
+                        backend_ran = True
+                    elif done.tool_name in routes.agents:
+                        turn_ended = True
+                        yield await recorder.result(done, f"{done.tool_name} agent started")
+                        async with closed_after(self._route(done.tool_name, chat, recorder, routes)) as agent_events:
+                            async for agent_event in agent_events:
+                                yield agent_event
+                                if isinstance(agent_event, RunFailed):
+                                    return
+                    else:
+                        turn_ended = True  # a frontend action: the client runs it and continues the thread
+            if turn_ended or not backend_ran:
+                return
+            request = replace(request, messages=(*request.messages, *recorder.outputs[produced_from:]))
+        if max_calls > 1:
+            logger.warning("run %s stopped after %d model calls (the step limit)", chat.run_id, max_calls)
 
     async def _route(
         self, name: str, chat: ChatRequest, recorder: RunRecorder, routes: _Routes

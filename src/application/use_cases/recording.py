@@ -25,6 +25,7 @@ from domain.events import (
 )
 from domain.json import parse_json_object
 from domain.messages import ActionExecutionMessage, Message, MessageStatus, ResultMessage, Role, TextMessage
+from domain.run_log import RunLog
 from domain.runs import RunRecord, RunStatus
 from domain.tools import ActionOutcome
 
@@ -153,6 +154,7 @@ def reported(
 
 
 ABORTED = "CLIENT_DISCONNECTED"
+STOPPED = "STOPPED"  # a user asked for the run to stop
 
 
 class _Reported:
@@ -178,6 +180,7 @@ class _Reported:
         self._inputs = inputs
         self._error_code: str | None = ABORTED
         self._done = False
+        self._log = RunLog()
 
     def __aiter__(self) -> _Reported:
         return self
@@ -200,11 +203,17 @@ class _Reported:
             self._error_code = "UNKNOWN"
             await self.aclose()
             return RunFailed("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+        self._log.add(event)
         if isinstance(event, RunFinished):
             self._error_code = None
         elif isinstance(event, RunFailed):
             self._error_code = event.code
         return event
+
+    def stopped(self, code: str) -> None:
+        """Record the run, when it is closed before its end, as ended for `code` (not a client that left)."""
+        if self._error_code == ABORTED:
+            self._error_code = code
 
     async def _save_run(self, record: RunRecord) -> None:
         """Run records are bookkeeping: a store that fails here is logged, the run goes on."""
@@ -226,8 +235,20 @@ class _Reported:
 
     async def _report(self) -> None:
         code = self._error_code
-        status = RunStatus.FINISHED if code is None else RunStatus.ABORTED if code == ABORTED else RunStatus.FAILED
-        ended = replace(self._record, status=status, finished_at=self._recorder.clock.now(), error_code=code)
+        status = (
+            RunStatus.FINISHED
+            if code is None
+            else RunStatus.ABORTED
+            if code in (ABORTED, STOPPED)
+            else RunStatus.FAILED
+        )
+        ended = replace(
+            self._record,
+            status=status,
+            finished_at=self._recorder.clock.now(),
+            error_code=code,
+            events=self._log.events(),
+        )
         try:
             await self._save_run(ended)
         finally:

@@ -46,6 +46,7 @@ class AgentTurn:
     agent_name: str
     messages: tuple[Message, ...]
     thread_id: str | None = None
+    run_id: str | None = None
     node_name: str | None = None
     tools: tuple[ToolDefinition, ...] = ()
     state: JsonObject | None = None
@@ -53,6 +54,7 @@ class AgentTurn:
     context: tuple[tuple[str, str], ...] = ()
     resume: str | None = None
     request: RequestContext = field(default_factory=RequestContext)
+    operation: str = "generateCopilotResponse"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,9 +79,9 @@ class RunAgent:
 
     async def __call__(self, turn: AgentTurn) -> ChatRun:
         thread_id = turn.thread_id or self.ids.new_id()
-        run_id = self.ids.new_id()
+        run_id = turn.run_id or self.ids.new_id()
         before = BeforeRequest(
-            "generateCopilotResponse",
+            turn.operation,
             turn.request,
             thread_id=thread_id,
             run_id=run_id,
@@ -129,11 +131,11 @@ class RunAgent:
         self, run: AgentRunRequest, recorder: RunRecorder, session: AgentSession, backend: frozenset[str]
     ) -> AsyncGenerator[RunEvent, None]:
         try:
-            await self.store.save_messages(run.thread_id, run.messages, principal=recorder.request.principal)
+            new = await self.store.save_messages(run.thread_id, run.messages, principal=recorder.request.principal)
         except ApplicationError as error:
             yield RunFailed(error.code, error.message)
             return
-        yield RunStarted(run.thread_id, run.run_id)
+        yield RunStarted(run.thread_id, run.run_id, tuple(message for message in run.messages if message.id in new))
         relay = relay_agent(self.agents, self.store, self.actions, run, recorder, session, backend)
         async with closed_after(failures_as_events(relay, recorder, f"Agent '{run.agent_name}'")) as events:
             async for event in events:

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import Sequence
+from datetime import datetime
 
 from application.errors import AccessDenied, Conflict
-from application.ports import Clock, ThreadStore
+from application.ports import AgentFilter, Clock, ThreadStore
 from domain.agent_state import AgentState, AgentStateKey
 from domain.json import JsonObject
 from domain.messages import Message
 from domain.runs import RunRecord
-from domain.thread import Thread
+from domain.thread import Thread, ThreadPage, ThreadSummary
 
 
 class InMemoryThreadStore(ThreadStore):
@@ -31,7 +32,9 @@ class InMemoryThreadStore(ThreadStore):
             return None
         return copy.deepcopy(thread) if with_messages else Thread(thread.id, thread.created_at, thread.principal)
 
-    async def save_messages(self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None) -> None:
+    async def save_messages(
+        self, thread_id: str, messages: Sequence[Message], *, principal: str | None = None
+    ) -> frozenset[str]:
         async with self._lock:
             thread = self._threads.get(thread_id)
             if thread is None:
@@ -39,7 +42,9 @@ class InMemoryThreadStore(ThreadStore):
                 self._threads[thread_id] = thread
             elif not thread.accessible_by(principal):
                 raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
+            known = {message.id for message in thread.messages}
             thread.upsert(messages)
+            return frozenset(message.id for message in messages if message.id not in known)
 
     async def load_state(self, key: AgentStateKey) -> AgentState | None:
         state = self._states.get(key)
@@ -62,6 +67,52 @@ class InMemoryThreadStore(ThreadStore):
 
     async def get_run(self, run_id: str) -> RunRecord | None:
         return self._runs.get(run_id)
+
+    async def list_runs(self, thread_id: str) -> Sequence[RunRecord]:
+        return [run for run in self._runs.values() if run.thread_id == thread_id]  # insertion is start order
+
+    async def list_threads(
+        self,
+        principal: str | None,
+        *,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+        agent: AgentFilter | None = None,
+    ) -> ThreadPage:
+        runs: dict[str, list[RunRecord]] = {}
+        for run in self._runs.values():
+            runs.setdefault(run.thread_id, []).append(run)
+        chosen = [
+            thread
+            for thread in self._threads.values()
+            if thread.principal == principal
+            and (before is None or (thread.created_at, thread.id) < before)
+            and (agent is None or any(run.agent_name == agent.agent_name for run in runs.get(thread.id, [])))
+        ]
+        chosen.sort(key=lambda thread: (thread.created_at, thread.id), reverse=True)
+        page = chosen[:limit]
+        summaries = []
+        for thread in page:
+            latest = max(runs.get(thread.id, []), key=lambda run: run.started_at, default=None)
+            summaries.append(
+                ThreadSummary(
+                    thread.id,
+                    thread.created_at,
+                    latest.started_at if latest is not None else thread.created_at,
+                    latest.agent_name if latest is not None else None,
+                )
+            )
+        more = len(chosen) > limit
+        return ThreadPage(tuple(summaries), (page[-1].created_at, page[-1].id) if more and page else None)
+
+    async def delete_threads(self, principal: str | None) -> int:
+        async with self._lock:
+            doomed = {thread_id for thread_id, thread in self._threads.items() if thread.principal == principal}
+            for thread_id in doomed:
+                del self._threads[thread_id]
+            self._states = {key: state for key, state in self._states.items() if key.thread_id not in doomed}
+            self._runs = {run_id: run for run_id, run in self._runs.items() if run.thread_id not in doomed}
+            return len(doomed)
 
     async def ping(self) -> None:
         return None

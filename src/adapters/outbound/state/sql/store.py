@@ -13,24 +13,39 @@ import contextlib
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, bindparam, create_engine, event, func, inspect, select, text, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    and_,
+    bindparam,
+    create_engine,
+    delete,
+    event,
+    exists,
+    func,
+    inspect,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.outbound.state.sql import codec
 from adapters.outbound.state.sql.tables import agent_states, messages, runs, threads
 from application.errors import AccessDenied, Conflict, UpstreamUnavailable
-from application.ports import Clock, ThreadStore
+from application.ports import AgentFilter, Clock, ThreadStore
+from domain import codec
 from domain.agent_state import AgentState, AgentStateKey
 from domain.json import JsonObject
 from domain.messages import Message
 from domain.runs import RunRecord, RunStatus
-from domain.thread import Thread
+from domain.thread import Thread, ThreadPage, ThreadSummary
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _UPGRADE_LOCK = 0x6167_7569  # "agui": one PostgreSQL advisory lock serialises replicas migrating together
@@ -182,7 +197,7 @@ async def open_sql_store(url: str, clock: Clock, *, migrate: bool = True) -> Asy
 
 # The newest revision in migrations/versions (a test holds it to Alembic's head). A schema already there is
 # recognised without loading Alembic, which would stay resident (11 MB per worker) for nothing.
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def _at_head(connection: Connection) -> bool:
@@ -250,9 +265,15 @@ class _Statements:
             index_elements=[runs.c.id], set_={name: run.excluded[name] for name in _RUN_FIELDS}
         )
         self.run = select(runs).where(runs.c.id == bindparam("run_id"))
+        self.thread_runs = (
+            select(runs).where(runs.c.thread_id == bindparam("thread_id")).order_by(runs.c.started_at, runs.c.id)
+        )
+        self.new_messages = select(messages.c.message_id).where(
+            messages.c.thread_id == bindparam("thread_id"), messages.c.position >= bindparam("position")
+        )
 
 
-_RUN_FIELDS = ("thread_id", "agent_name", "status", "started_at", "finished_at", "error_code")
+_RUN_FIELDS = ("thread_id", "agent_name", "status", "started_at", "finished_at", "error_code", "events")
 _STATEMENTS = {dialect: _Statements(dialect) for dialect in ("sqlite", "postgresql")}
 
 
@@ -287,11 +308,11 @@ class SqlThreadStore(ThreadStore):
 
     async def save_messages(
         self, thread_id: str, messages_: Sequence[Message], *, principal: str | None = None
-    ) -> None:
+    ) -> frozenset[str]:
         now = self._clock.now()
         encoded = [(message, *codec.encode(message)) for message in messages_]
 
-        def write(connection: Connection) -> None:
+        def write(connection: Connection) -> frozenset[str]:
             statements = _STATEMENTS[connection.dialect.name]
             owner = _locked_thread(connection, statements, thread_id, principal, now)
             if not Thread(thread_id, now, owner).accessible_by(principal):
@@ -308,11 +329,17 @@ class SqlThreadStore(ThreadStore):
                 }
                 for offset, (message, kind, body) in enumerate(encoded)
             ]
-            if rows:  # one statement for the batch (executemany), not one round trip per message
-                connection.execute(statements.upsert_messages, rows)
+            if not rows:
+                return frozenset()
+            connection.execute(statements.upsert_messages, rows)  # one statement for the batch (executemany)
+            if position == 0:
+                return frozenset(message.id for message in messages_)
+            # An update keeps the message's position, so the new ones are those at or past `position`.
+            parameters = {"thread_id": thread_id, "position": position}
+            return frozenset(connection.execute(statements.new_messages, parameters).scalars())
 
         with _unavailable_on_errors():
-            await self._database.transaction(write)
+            return await self._database.transaction(write)
 
     async def load_state(self, key: AgentStateKey) -> AgentState | None:
         def read(connection: Connection) -> AgentState | None:
@@ -371,6 +398,7 @@ class SqlThreadStore(ThreadStore):
             "started_at": run.started_at,
             "finished_at": run.finished_at,
             "error_code": run.error_code,
+            "events": [codec.encode_event(event) for event in run.events] if run.events else None,
         }
 
         def write(connection: Connection) -> None:
@@ -382,22 +410,95 @@ class SqlThreadStore(ThreadStore):
     async def get_run(self, run_id: str) -> RunRecord | None:
         def read(connection: Connection) -> RunRecord | None:
             row = connection.execute(_STATEMENTS[connection.dialect.name].run, {"run_id": run_id}).first()
-            if row is None:
-                return None
-            return RunRecord(
-                row.id,
-                row.thread_id,
-                row.agent_name,
-                RunStatus(row.status),
-                row.started_at,
-                row.finished_at,
-                row.error_code,
-            )
+            return _run_record(row) if row is not None else None
 
         return await self._read(read)
 
+    async def list_runs(self, thread_id: str) -> Sequence[RunRecord]:
+        def read(connection: Connection) -> list[RunRecord]:
+            statement = _STATEMENTS[connection.dialect.name].thread_runs
+            return [_run_record(row) for row in connection.execute(statement, {"thread_id": thread_id})]
+
+        return await self._read(read)
+
+    async def list_threads(
+        self,
+        principal: str | None,
+        *,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+        agent: AgentFilter | None = None,
+    ) -> ThreadPage:
+        owned = threads.c.principal.is_(None) if principal is None else threads.c.principal == principal
+        latest = select(runs.c.started_at, runs.c.agent_name).where(runs.c.thread_id == threads.c.id)
+        latest = latest.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(1)
+        query = select(
+            threads.c.id,
+            threads.c.created_at,
+            latest.with_only_columns(runs.c.started_at).scalar_subquery().label("updated_at"),
+            latest.with_only_columns(runs.c.agent_name).scalar_subquery().label("agent_name"),
+        ).where(owned)
+        if before is not None:
+            created, thread_id = before
+            query = query.where(
+                or_(threads.c.created_at < created, and_(threads.c.created_at == created, threads.c.id < thread_id))
+            )
+        if agent is not None:
+            ran = runs.c.agent_name.is_(None) if agent.agent_name is None else runs.c.agent_name == agent.agent_name
+            query = query.where(exists(select(runs.c.id).where(runs.c.thread_id == threads.c.id, ran)))
+        query = query.order_by(threads.c.created_at.desc(), threads.c.id.desc()).limit(limit + 1)
+
+        def read(connection: Connection) -> ThreadPage:
+            rows = connection.execute(query).all()
+            page = rows[:limit]
+            summaries = tuple(
+                ThreadSummary(
+                    row.id,
+                    row.created_at,
+                    _utc(row.updated_at) if row.updated_at is not None else row.created_at,
+                    row.agent_name,
+                )
+                for row in page
+            )
+            more = len(rows) > limit and page
+            return ThreadPage(summaries, (page[-1].created_at, page[-1].id) if more else None)
+
+        return await self._read(read)
+
+    async def delete_threads(self, principal: str | None) -> int:
+        owned = threads.c.principal.is_(None) if principal is None else threads.c.principal == principal
+        doomed = select(threads.c.id).where(owned)
+
+        def write(connection: Connection) -> int:
+            connection.execute(delete(runs).where(runs.c.thread_id.in_(doomed)))
+            connection.execute(delete(agent_states).where(agent_states.c.thread_id.in_(doomed)))
+            connection.execute(delete(messages).where(messages.c.thread_id.in_(doomed)))
+            return int(connection.execute(delete(threads).where(owned)).rowcount)
+
+        with _unavailable_on_errors():
+            return await self._database.transaction(write)
+
     async def ping(self) -> None:
         await self._read(lambda connection: connection.execute(text("SELECT 1")))
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A timestamp read through a scalar subquery, which SQLAlchemy does not type (SQLite gives its text)."""
+    parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _run_record(row: Row[Any]) -> RunRecord:
+    return RunRecord(
+        row.id,
+        row.thread_id,
+        row.agent_name,
+        RunStatus(row.status),
+        row.started_at,
+        row.finished_at,
+        row.error_code,
+        tuple(codec.decode_event(event) for event in row.events) if row.events else (),
+    )
 
 
 def _locked_thread(

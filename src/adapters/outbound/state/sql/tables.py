@@ -13,6 +13,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -48,6 +49,7 @@ threads = Table(
     Column("id", String(255), primary_key=True),
     Column("principal", String(255), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
+    Index("ix_threads_principal_created", "principal", "created_at"),
 )
 
 messages = Table(
@@ -83,4 +85,6 @@ runs = Table(
     Column("started_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
     Column("error_code", String(64), nullable=True),
+    Column("events", JsonColumn, nullable=True),
+    Index("ix_runs_thread_started", "thread_id", "started_at"),
 )

@@ -1,10 +1,13 @@
-"""Messages to and from the JSON body of a `messages` row."""
+"""Messages and run events to and from JSON-compatible values: the bodies of stored messages, the stored
+events of a run, and the events a live run passes between replicas."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from typing import Any
 
+from domain import events as run_events
 from domain.json import JsonObject
 from domain.messages import (
     ActionExecutionMessage,
@@ -91,3 +94,66 @@ def decode(message_id: str, kind: str, created_at: datetime, body: dict[str, Any
         bytes=body["bytes"],
         parent_message_id=body.get("parent"),
     )
+
+
+def encode_message(message: Message) -> JsonObject:
+    """A whole message (id and time included) as one JSON object."""
+    kind, body = encode(message)
+    return {"id": message.id, "kind": kind, "createdAt": message.created_at.isoformat(), "body": body}
+
+
+def decode_message(value: dict[str, Any]) -> Message:
+    return decode(value["id"], value["kind"], datetime.fromisoformat(value["createdAt"]), value["body"])
+
+
+_EVENT_TYPES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (
+        run_events.RunStarted,
+        run_events.TextMessageStarted,
+        run_events.TextMessageChunk,
+        run_events.TextMessageEnded,
+        run_events.ToolCallStarted,
+        run_events.ToolCallArgs,
+        run_events.ToolCallEnded,
+        run_events.ToolCallResult,
+        run_events.StateSnapshot,
+        run_events.StateDelta,
+        run_events.StepStarted,
+        run_events.StepFinished,
+        run_events.CustomEvent,
+        run_events.AgentStateChanged,
+        run_events.RunFinished,
+        run_events.RunFailed,
+    )
+}
+
+
+def encode_event(event: run_events.RunEvent) -> JsonObject:
+    """`{"type": <event class>, <field>: <value>...}`; a role is its value, input messages are encoded."""
+    encoded: JsonObject = {"type": type(event).__name__}
+    for item in dataclasses.fields(event):
+        value = getattr(event, item.name)
+        if item.name == "input_messages":
+            value = [encode_message(message) for message in value]
+        elif isinstance(value, Role):
+            value = value.value
+        encoded[item.name] = value
+    return encoded
+
+
+def decode_event(value: dict[str, Any]) -> run_events.RunEvent:
+    """The event `encode_event` gave; raises ValueError for a type or field it does not know."""
+    cls = _EVENT_TYPES.get(str(value.get("type")))
+    if cls is None:
+        raise ValueError(f"unknown run event type {value.get('type')!r}")
+    fields = {key: item for key, item in value.items() if key != "type"}
+    if "input_messages" in fields:
+        fields["input_messages"] = tuple(decode_message(message) for message in fields["input_messages"])
+    if "role" in fields:
+        fields["role"] = Role(fields["role"])
+    try:
+        event: run_events.RunEvent = cls(**fields)
+    except TypeError as exc:
+        raise ValueError(f"run event {cls.__name__}: {exc}") from None
+    return event

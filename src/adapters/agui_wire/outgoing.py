@@ -1,0 +1,154 @@
+"""Run events as the AG-UI events a client receives, in an order `@ag-ui/client` 0.0.59 accepts: the first
+event is RUN_STARTED, content comes only inside an open message or tool call, whatever is open is ended
+before the run's terminal event, and nothing follows that. A stream that stops early (a stopped run, a
+replay of a run that was cut off) is finished with the missing END events and a RUN_FINISHED."""
+
+from __future__ import annotations
+
+import logging
+
+from ag_ui.core import (
+    BaseEvent,
+    CustomEvent,
+    RunAgentInput,
+    RunErrorEvent,
+    RunFinishedEvent,
+    RunStartedEvent,
+    StateDeltaEvent,
+    StateSnapshotEvent,
+    StepFinishedEvent,
+    StepStartedEvent,
+    TextMessageContentEvent,
+    TextMessageEndEvent,
+    TextMessageStartEvent,
+    ToolCallArgsEvent,
+    ToolCallEndEvent,
+    ToolCallResultEvent,
+    ToolCallStartEvent,
+)
+
+from adapters.agui_wire.inputs import to_agui_messages
+from domain import events as run
+
+logger = logging.getLogger("agui_runtime.agui")
+
+
+class OutgoingEvents:
+    """One run's events for one client stream (a live run, or one run of a replay)."""
+
+    def __init__(self, thread_id: str, run_id: str) -> None:
+        self._thread_id = thread_id
+        self._run_id = run_id
+        self._started = False
+        self._ended = False
+        self._texts: list[str] = []
+        self._calls: list[str] = []
+        self._steps: list[str] = []
+
+    @property
+    def ended(self) -> bool:
+        return self._ended
+
+    def convert(self, event: run.RunEvent) -> list[BaseEvent]:
+        if self._ended:
+            return []
+        out: list[BaseEvent] = []
+        if not self._started:
+            self._started = True
+            if isinstance(event, run.RunStarted):
+                return [self._run_started(event)]
+            out.append(RunStartedEvent(thread_id=self._thread_id, run_id=self._run_id))
+        out += self._convert(event)
+        return out
+
+    def finish(self) -> list[BaseEvent]:
+        """What a stream that ended without its terminal event still needs."""
+        if self._ended:
+            return []
+        return self.convert(run.RunFinished(self._thread_id, self._run_id))
+
+    def _run_started(self, event: run.RunStarted) -> RunStartedEvent:
+        if not event.input_messages:
+            return RunStartedEvent(thread_id=self._thread_id, run_id=self._run_id)
+        # The run's new input messages: a client rebuilding the thread from a replay gets the user's turns
+        # and tool results from here.
+        given = RunAgentInput(
+            thread_id=self._thread_id,
+            run_id=self._run_id,
+            state={},
+            messages=to_agui_messages(event.input_messages),
+            tools=[],
+            context=[],
+            forwarded_props={},
+        )
+        return RunStartedEvent(thread_id=self._thread_id, run_id=self._run_id, input=given)
+
+    def _close_open(self) -> list[BaseEvent]:
+        out: list[BaseEvent] = [TextMessageEndEvent(message_id=key) for key in self._texts]
+        out += [ToolCallEndEvent(tool_call_id=key) for key in self._calls]
+        out += [StepFinishedEvent(step_name=name) for name in reversed(self._steps)]
+        self._texts, self._calls, self._steps = [], [], []
+        return out
+
+    def _convert(self, event: run.RunEvent) -> list[BaseEvent]:
+        match event:
+            case run.RunStarted():
+                return []  # one run per stream: an agent's own start is already sent
+            case run.TextMessageStarted(message_id=key):
+                if key in self._texts:
+                    return []
+                self._texts.append(key)
+                return [TextMessageStartEvent(message_id=key, role="assistant")]
+            case run.TextMessageChunk(message_id=key, delta=delta):
+                if key not in self._texts:
+                    logger.debug("text for message %s, which is not open, left out", key)
+                    return []
+                return [TextMessageContentEvent(message_id=key, delta=delta)] if delta else []
+            case run.TextMessageEnded(message_id=key):
+                if key not in self._texts:
+                    return []
+                self._texts.remove(key)
+                return [TextMessageEndEvent(message_id=key)]
+            case run.ToolCallStarted(tool_call_id=key, tool_name=name, parent_message_id=parent):
+                if key in self._calls:
+                    return []
+                self._calls.append(key)
+                return [ToolCallStartEvent(tool_call_id=key, tool_call_name=name, parent_message_id=parent)]
+            case run.ToolCallArgs(tool_call_id=key, delta=delta):
+                if key not in self._calls:
+                    logger.debug("arguments for tool call %s, which is not open, left out", key)
+                    return []
+                return [ToolCallArgsEvent(tool_call_id=key, delta=delta)] if delta else []
+            case run.ToolCallEnded(tool_call_id=key):
+                if key not in self._calls:
+                    return []
+                self._calls.remove(key)
+                return [ToolCallEndEvent(tool_call_id=key)]
+            case run.ToolCallResult():
+                return [
+                    ToolCallResultEvent(
+                        message_id=event.message_id, tool_call_id=event.tool_call_id, content=event.content, role="tool"
+                    )
+                ]
+            case run.StateSnapshot(state=state):
+                return [StateSnapshotEvent(snapshot=state)]
+            case run.StateDelta(patch=patch):
+                return [StateDeltaEvent(delta=patch)]
+            case run.StepStarted(step_name=name):
+                self._steps.append(name)
+                return [StepStartedEvent(step_name=name)]
+            case run.StepFinished(step_name=name):
+                if name not in self._steps:
+                    return []
+                self._steps.remove(name)
+                return [StepFinishedEvent(step_name=name)]
+            case run.CustomEvent(name=name, value=value):
+                return [CustomEvent(name=name, value=value)]
+            case run.RunFinished():
+                self._ended = True
+                return [*self._close_open(), RunFinishedEvent(thread_id=self._thread_id, run_id=self._run_id)]
+            case run.RunFailed(code=code, message=message):
+                self._ended = True
+                return [*self._close_open(), RunErrorEvent(message=message, code=code)]
+            case _:
+                return []  # AgentStateChanged: the v1 presentation of a snapshot or step already sent

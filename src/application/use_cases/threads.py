@@ -1,0 +1,68 @@
+"""The threads a principal has, and what each holds, for thread lists and inspectors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.errors import ApplicationError, NotFound
+from application.ports import AgentFilter, RequestHooks, ThreadStore
+from application.requests import BeforeRequest, RequestContext
+from domain.messages import Message
+from domain.runs import RunRecord, RunStatus
+from domain.thread import ThreadPage
+
+MAX_PAGE = 1000
+
+
+class ClearingDisabled(ApplicationError):
+    code = "THREADS_CLEAR_DISABLED"
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadQueries:
+    """Rules:
+    - Every query is scoped to the request's principal (`on_before_request`): a thread another principal
+      owns is `NotFound`, as one that does not exist, so its existence is not revealed.
+    - A page holds at most `MAX_PAGE` threads.
+    - Clearing deletes only the principal's own threads, and only when `clearing_enabled`."""
+
+    store: ThreadStore
+    hooks: RequestHooks
+    clearing_enabled: bool = False
+
+    async def _principal(self, operation: str, request: RequestContext, thread_id: str | None = None) -> str | None:
+        return await self.hooks.before_request(BeforeRequest(operation, request, thread_id=thread_id))
+
+    async def list(
+        self,
+        request: RequestContext,
+        *,
+        limit: int,
+        before: tuple[datetime, str] | None = None,
+        agent: AgentFilter | None = None,
+    ) -> ThreadPage:
+        principal = await self._principal("threads/list", request)
+        bounded = max(1, min(limit, MAX_PAGE))
+        return await self.store.list_threads(principal, limit=bounded, before=before, agent=agent)
+
+    async def messages(self, thread_id: str, request: RequestContext) -> tuple[Message, ...]:
+        principal = await self._principal("threads/messages", request, thread_id)
+        thread = await self.store.get_thread(thread_id)
+        if thread is None or not thread.accessible_by(principal):
+            raise NotFound(f"Thread '{thread_id}' was not found.")
+        return tuple(thread.history())
+
+    async def runs(self, thread_id: str, request: RequestContext) -> tuple[RunRecord, ...]:
+        """The thread's ended runs with their events, in the order they started."""
+        principal = await self._principal("threads/events", request, thread_id)
+        thread = await self.store.get_thread(thread_id, with_messages=False)
+        if thread is None or not thread.accessible_by(principal):
+            raise NotFound(f"Thread '{thread_id}' was not found.")
+        return tuple(run for run in await self.store.list_runs(thread_id) if run.status is not RunStatus.RUNNING)
+
+    async def clear(self, request: RequestContext) -> int:
+        principal = await self._principal("threads/clear", request)
+        if not self.clearing_enabled:
+            raise ClearingDisabled("Clearing threads is turned off on this runtime (AGUI_THREADS_CLEAR_ENABLED).")
+        return await self.store.delete_threads(principal)

@@ -1,0 +1,85 @@
+"""One contract for both `LiveRuns` adapters: in process, and on Redis (what replicas share)."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.outbound.live import InProcessLiveRuns
+from adapters.outbound.live.redis_channel import open_redis_live_runs
+from application.ports import LiveRuns
+from domain.events import RunEvent, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
+from domain.messages import Role, TextMessage
+from tests.fakes import FixedClock
+from tests.integration.databases import redis_url
+
+
+@pytest.fixture(params=["memory", "redis"])
+async def live(request: pytest.FixtureRequest) -> AsyncIterator[LiveRuns]:
+    if request.param == "memory":
+        yield InProcessLiveRuns()
+    else:
+        async with open_redis_live_runs(redis_url(), f"agui-test-{uuid.uuid4().hex[:8]}") as channel:
+            yield channel
+
+
+async def collect(events: AsyncIterator[RunEvent]) -> list[RunEvent]:
+    return [event async for event in events]
+
+
+async def test_one_run_per_thread_until_it_is_released(live: LiveRuns) -> None:
+    assert await live.claim("t1", "r1")
+    assert not await live.claim("t1", "r2")
+    assert await live.claim("t2", "r3")
+    assert await live.active_run("t1") == "r1"
+    await live.release("t1", "r1")
+    assert await live.active_run("t1") is None
+    assert await live.claim("t1", "r2")
+    await live.release("t1", "r2")
+    await live.release("t2", "r3")
+
+
+async def test_a_follower_gets_every_event_from_the_first_then_live_until_release(live: LiveRuns) -> None:
+    user = TextMessage(id="u1", created_at=FixedClock().now(), role=Role.USER, content="hi")
+    first: list[RunEvent] = [RunStarted("t1", "r1", (user,)), TextMessageStarted("m1")]
+    assert await live.claim("t1", "r1")
+    early = asyncio.create_task(collect(live.follow("r1")))  # before any event
+    for event in first:
+        await live.publish("r1", event)
+    late = asyncio.create_task(collect(live.follow("r1")))  # after some
+    await asyncio.sleep(0.05)
+    rest: list[RunEvent] = [TextMessageChunk("m1", "Hello"), RunFinished("t1", "r1")]
+    for event in rest:
+        await live.publish("r1", event)
+    await live.release("t1", "r1")
+
+    assert await asyncio.wait_for(early, 5) == first + rest
+    assert await asyncio.wait_for(late, 5) == first + rest
+    assert await collect(live.follow("never-live")) == []
+
+
+async def test_a_stop_request_reaches_the_run_only_when_it_names_the_live_run(live: LiveRuns) -> None:
+    assert await live.claim("t1", "r1")
+    stopped = asyncio.create_task(live.stop_requested("r1"))
+    assert await live.request_stop("t1", "r-other") is None
+    assert await live.request_stop("t-idle", None) is None
+    await asyncio.sleep(0.05)
+    assert not stopped.done()
+    assert await live.request_stop("t1", "r1") == "r1"
+    await asyncio.wait_for(stopped, 5)
+    await live.release("t1", "r1")
+    assert await live.request_stop("t1", None) is None
+
+
+async def test_a_follower_asked_for_before_the_release_and_read_after_it_gets_the_whole_run(live: LiveRuns) -> None:
+    assert await live.claim("t1", "r1")
+    events: list[RunEvent] = [RunStarted("t1", "r1"), RunFinished("t1", "r1")]
+    for event in events:
+        await live.publish("r1", event)
+    follower = live.follow("r1")  # as a reconnecting client's, which streams the stored history first
+    await live.release("t1", "r1")
+
+    assert await asyncio.wait_for(collect(follower), 5) == events

@@ -1,0 +1,116 @@
+"""LiveRunner on the in-process channel and the in-memory store: claims, stops, replays."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from adapters.outbound.live import InProcessLiveRuns
+from adapters.outbound.state.memory import InMemoryThreadStore
+from application.errors import AccessDenied, ThreadBusy
+from application.requests import RequestContext
+from application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
+from application.use_cases.live_runs import LiveRunner
+from domain.events import RunEvent, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
+from domain.messages import MessageStatus, Role, TextMessage
+from domain.runs import RunStatus
+from domain.tools import ChatRequest
+from tests.fakes import FakeHooks, FixedClock, ScriptedChatModel, chat_use_case
+
+QUESTION = TextMessage(id="u1", created_at=FixedClock().now(), role=Role.USER, content="Hi")
+
+
+class Endless(ScriptedChatModel):
+    """Streams one message forever, a chunk every 10 ms."""
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+        yield TextMessageStarted("a1")
+        while True:
+            await asyncio.sleep(0.01)
+            yield TextMessageChunk("a1", "la ")
+
+
+async def collect(events: AsyncIterator[RunEvent]) -> list[RunEvent]:
+    return [event async for event in events]
+
+
+def runner(
+    model: ScriptedChatModel, hooks: FakeHooks | None = None
+) -> tuple[LiveRunner, GenerateResponse, InMemoryThreadStore]:
+    use_case, store = chat_use_case(model, hooks=hooks)
+    return LiveRunner(InProcessLiveRuns(), store, hooks or FakeHooks()), use_case, store
+
+
+async def test_a_run_streams_to_its_follower_and_is_replayed_once_ended() -> None:
+    live, use_case, _ = runner(ScriptedChatModel([TextMessageStarted("a1"), TextMessageChunk("a1", "Hello")]))
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r1")
+
+    events = await collect(await live.start("t1", "r1", lambda: use_case(turn)))
+
+    assert isinstance(events[0], RunStarted)
+    assert isinstance(events[-1], RunFinished)
+    replay = await live.connect("t1", RequestContext(), "agent/connect")
+    assert replay.live is None
+    [record] = replay.history
+    assert (record.id, record.status) == ("r1", RunStatus.FINISHED)
+    assert [type(e).__name__ for e in record.events] == [
+        "RunStarted",
+        "TextMessageStarted",
+        "TextMessageChunk",
+        "RunFinished",
+    ]
+
+
+async def test_a_busy_thread_refuses_a_second_run_without_starting_it() -> None:
+    live, use_case, _ = runner(Endless())
+    started: list[str] = []
+
+    async def begin(run_id: str) -> ChatRun:
+        started.append(run_id)
+        return await use_case(ChatTurn(messages=(QUESTION,), thread_id="t1", run_id=run_id))
+
+    follower = await live.start("t1", "r1", lambda: begin("r1"))
+    with pytest.raises(ThreadBusy):
+        await live.start("t1", "r2", lambda: begin("r2"))
+    assert started == ["r1"]
+    assert await live.stop("t1", None, RequestContext(), "agent/stop") == "r1"
+    await asyncio.wait_for(collect(follower), 5)
+
+
+async def test_a_stopped_run_ends_with_run_finished_and_keeps_what_it_had_as_failed() -> None:
+    live, use_case, store = runner(Endless())
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r1")
+    follower = asyncio.create_task(collect(await live.start("t1", "r1", lambda: use_case(turn))))
+    await asyncio.sleep(0.1)
+    connected = await live.connect("t1", RequestContext(), "agent/connect")
+    assert connected.live_run_id == "r1"
+
+    assert await live.stop("t1", "r-other", RequestContext(), "agent/stop") is None
+    assert await live.stop("t1", "r1", RequestContext(), "agent/stop") == "r1"
+
+    events = await asyncio.wait_for(follower, 5)
+    assert connected.live is not None
+    assert await asyncio.wait_for(collect(connected.live), 5) == events  # the follower saw the same run
+    assert isinstance(events[-1], RunFinished)
+    record = await store.get_run("r1")
+    assert record is not None
+    assert (record.status, record.error_code) == (RunStatus.ABORTED, "STOPPED")
+    thread = await store.get_thread("t1")
+    assert thread is not None
+    cut = thread.messages[-1]
+    assert isinstance(cut, TextMessage)
+    assert cut.status is MessageStatus.FAILED
+    assert cut.content.startswith("la la")
+    # the thread is free again
+    assert await live.live.active_run("t1") is None
+
+
+async def test_another_principals_thread_can_be_neither_connected_to_nor_stopped() -> None:
+    live, _, store = runner(ScriptedChatModel([]), FakeHooks(principal="alice"))
+    await store.save_messages("t1", [QUESTION], principal="bob")
+    with pytest.raises(AccessDenied):
+        await live.connect("t1", RequestContext(), "agent/connect")
+    with pytest.raises(AccessDenied):
+        await live.stop("t1", None, RequestContext(), "agent/stop")
