@@ -80,6 +80,15 @@ class GuardrailsUnavailable(ApplicationError):
     code = "GUARDRAILS_ERROR"
 
 
+class RunExists(ApplicationError):
+    """A run id that is already in use: run ids are chosen by the client and must be new."""
+
+    code = "RUN_EXISTS"
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"A run with id '{run_id}' already exists; start each run with a new id.")
+
+
 class ThreadBusy(ApplicationError):
     """A run is already in flight on the thread (one run per thread at a time)."""
 

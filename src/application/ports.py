@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Protocol
 
 from application.requests import AfterRequest, BeforeRequest, RequestContext
@@ -173,12 +174,19 @@ class Guardrails(Protocol):
         ...
 
 
+class Claim(StrEnum):
+    CLAIMED = "claimed"
+    THREAD_BUSY = "thread_busy"  # another run is live on the thread
+    RUN_EXISTS = "run_exists"  # the run id is live, or was lately, on some thread
+
+
 class LiveRuns(Protocol):
     """Runs in flight and their events, shared by every replica that serves the same store: a thread's live
     run can be followed or stopped from any of them. One run per thread at a time."""
 
-    async def claim(self, thread_id: str, run_id: str) -> bool:
-        """Make `run_id` the thread's live run; False when another run holds the thread."""
+    async def claim(self, thread_id: str, run_id: str) -> Claim:
+        """Make `run_id` the thread's live run, unless another run holds the thread or the id is taken. A stop
+        requested from then on is kept for `stop_requested`."""
         ...
 
     async def publish(self, run_id: str, event: RunEvent) -> None:
@@ -195,7 +203,8 @@ class LiveRuns(Protocol):
 
     def follow(self, run_id: str) -> AsyncIterator[RunEvent]:
         """The run's events from its first, then as they come, until it is released; nothing for a run that
-        is not live."""
+        is not live. The run is looked up when this is called, not at the first read. When the replica
+        running it dies, the events end with a `RunFailed`."""
         ...
 
     async def request_stop(self, thread_id: str, run_id: str | None) -> str | None:

@@ -24,6 +24,11 @@ async def closed_after(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[
 
 @runtime_checkable
 class Stoppable(Protocol):
-    """A run's event stream that can be told why it is closed before its end."""
+    """A run's event stream that can be told why it is closed before its end, dropped before it starts,
+    and waited on until what it records at its end is written."""
 
     def stopped(self, code: str) -> None: ...
+
+    def discard(self) -> None: ...
+
+    async def settled(self) -> None: ...

@@ -7,11 +7,12 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import redis.asyncio as aioredis
 
 from adapters.outbound.live import InProcessLiveRuns
-from adapters.outbound.live.redis_channel import open_redis_live_runs
-from application.ports import LiveRuns
-from domain.events import RunEvent, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
+from adapters.outbound.live.redis_channel import RUN_LOST, open_redis_live_runs
+from application.ports import Claim, LiveRuns
+from domain.events import RunEvent, RunFailed, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
 from domain.messages import Role, TextMessage
 from tests.fakes import FixedClock
 from tests.integration.databases import redis_url
@@ -30,14 +31,15 @@ async def collect(events: AsyncIterator[RunEvent]) -> list[RunEvent]:
     return [event async for event in events]
 
 
-async def test_one_run_per_thread_until_it_is_released(live: LiveRuns) -> None:
-    assert await live.claim("t1", "r1")
-    assert not await live.claim("t1", "r2")
-    assert await live.claim("t2", "r3")
+async def test_one_run_per_thread_until_it_is_released_and_run_ids_are_not_reused(live: LiveRuns) -> None:
+    assert await live.claim("t1", "r1") is Claim.CLAIMED
+    assert await live.claim("t1", "r2") is Claim.THREAD_BUSY
+    assert await live.claim("t2", "r1") is Claim.RUN_EXISTS  # live on another thread
+    assert await live.claim("t2", "r3") is Claim.CLAIMED
     assert await live.active_run("t1") == "r1"
     await live.release("t1", "r1")
     assert await live.active_run("t1") is None
-    assert await live.claim("t1", "r2")
+    assert await live.claim("t1", "r2") is Claim.CLAIMED
     await live.release("t1", "r2")
     await live.release("t2", "r3")
 
@@ -45,7 +47,7 @@ async def test_one_run_per_thread_until_it_is_released(live: LiveRuns) -> None:
 async def test_a_follower_gets_every_event_from_the_first_then_live_until_release(live: LiveRuns) -> None:
     user = TextMessage(id="u1", created_at=FixedClock().now(), role=Role.USER, content="hi")
     first: list[RunEvent] = [RunStarted("t1", "r1", (user,)), TextMessageStarted("m1")]
-    assert await live.claim("t1", "r1")
+    assert await live.claim("t1", "r1") is Claim.CLAIMED
     early = asyncio.create_task(collect(live.follow("r1")))  # before any event
     for event in first:
         await live.publish("r1", event)
@@ -62,7 +64,7 @@ async def test_a_follower_gets_every_event_from_the_first_then_live_until_releas
 
 
 async def test_a_stop_request_reaches_the_run_only_when_it_names_the_live_run(live: LiveRuns) -> None:
-    assert await live.claim("t1", "r1")
+    assert await live.claim("t1", "r1") is Claim.CLAIMED
     stopped = asyncio.create_task(live.stop_requested("r1"))
     assert await live.request_stop("t1", "r-other") is None
     assert await live.request_stop("t-idle", None) is None
@@ -74,8 +76,16 @@ async def test_a_stop_request_reaches_the_run_only_when_it_names_the_live_run(li
     assert await live.request_stop("t1", None) is None
 
 
+async def test_a_stop_asked_before_the_run_waits_for_one_is_kept(live: LiveRuns) -> None:
+    assert await live.claim("t1", "r1") is Claim.CLAIMED
+    assert await live.request_stop("t1", None) == "r1"
+    await asyncio.sleep(0.05)  # the stop message has come and gone before anyone waited
+    await asyncio.wait_for(live.stop_requested("r1"), 5)
+    await live.release("t1", "r1")
+
+
 async def test_a_follower_asked_for_before_the_release_and_read_after_it_gets_the_whole_run(live: LiveRuns) -> None:
-    assert await live.claim("t1", "r1")
+    assert await live.claim("t1", "r1") is Claim.CLAIMED
     events: list[RunEvent] = [RunStarted("t1", "r1"), RunFinished("t1", "r1")]
     for event in events:
         await live.publish("r1", event)
@@ -83,3 +93,20 @@ async def test_a_follower_asked_for_before_the_release_and_read_after_it_gets_th
     await live.release("t1", "r1")
 
     assert await asyncio.wait_for(collect(follower), 5) == events
+
+
+async def test_on_redis_a_follower_of_a_run_whose_replica_died_gets_a_failure_not_a_wait() -> None:
+    prefix = f"agui-test-{uuid.uuid4().hex[:8]}"
+    async with open_redis_live_runs(redis_url(), prefix, idle_check_seconds=0.2) as live:
+        assert await live.claim("t1", "r1") is Claim.CLAIMED
+        await live.publish("r1", RunStarted("t1", "r1"))
+        follower = asyncio.create_task(collect(live.follow("r1")))
+        await asyncio.sleep(0.3)
+        client = aioredis.from_url(redis_url())
+        await client.delete(f"{prefix}:thread:t1")  # the claim expired: its replica stopped extending it
+        await client.aclose()
+
+        events = await asyncio.wait_for(follower, 5)
+
+        assert events == [RunStarted("t1", "r1"), RunFailed(*RUN_LOST)]
+        await live.release("t1", "r1")

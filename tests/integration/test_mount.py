@@ -45,6 +45,8 @@ async def test_mounted_runtime_opens_with_the_host_lifespan_and_answers_beside_h
                 json={"query": "{ availableAgents { agents { id name } } }"},
                 headers={"x-copilotkit-runtime-client-gql-version": "1.10.6"},
             )
+            info = await client.get("/copilot/info")  # the v2 routes come with the mount
+            envelope = await client.post("/copilot", json={"method": "info"})
             host_route = await client.get("/api/items")
             default_path = await client.post("/api/copilotkit", json={"query": "{ hello }"})
 
@@ -54,6 +56,8 @@ async def test_mounted_runtime_opens_with_the_host_lifespan_and_answers_beside_h
     assert ready.json() == {"status": "ready"}
     assert agents.json() == {"data": {"availableAgents": {"agents": [{"id": "helper", "name": "helper"}]}}}
     assert agents.headers["x-copilotkit-runtime-version"] == "1.10.6"
+    assert list(info.json()["agents"]) == ["helper"]
+    assert envelope.json()["singleRoute"]["resourceOperations"] is True
     assert host_route.json() == ["a", "b"]
     assert default_path.status_code == 404
     assert after.status_code == 503

@@ -241,21 +241,33 @@ def test_stop_ends_a_streaming_run_and_cancels_the_model_call(serve: ServeFactor
 def test_suggestions_stream_from_the_model_and_store_nothing(serve: ServeFactory, mock_llm: MockLLM) -> None:
     server = serve(llm_config(mock_llm))
     mock_llm.script(Reply(tool_calls=[ToolCall("call_s", "copilotkitSuggest", ['{"suggestions":[{"title":"Hi"}]}'])]))
-    body = {
-        "threadId": "v2-suggest",
-        "runId": "run-s",
-        "state": {},
-        "messages": [{"id": "s1", "role": "user", "content": "Suggest something"}],
-        "tools": [{"name": "copilotkitSuggest", "description": "Suggest", "parameters": {"type": "object"}}],
-        "context": [],
-        "forwardedProps": {"toolChoice": {"type": "function", "function": {"name": "copilotkitSuggest"}}},
-    }
+    suggest_tool = {"name": "copilotkitSuggest", "description": "Suggest", "parameters": {"type": "object"}}
+    force = {"toolChoice": {"type": "function", "function": {"name": "copilotkitSuggest"}}}
 
-    with httpx.stream("POST", f"{server.url}/agent/default/suggest", json=body, timeout=20) as response:
-        assert response.headers["content-type"].startswith("text/event-stream")
-        frames = [json.loads(line[6:]) for line in response.iter_lines() if line.startswith("data: ")]
+    # as @copilotkit/core's suggestion engine does it: a plain HttpAgent on the suggest route
+    result = v2_client(
+        server.url,
+        "agui-run",
+        {
+            "route": "suggest",
+            "threadId": "v2-suggest",
+            "userMessage": "Suggest what the user could say next.",
+            "tools": [suggest_tool],
+            "forwardedProps": force,
+        },
+    )
 
-    assert types(frames) == ["RUN_STARTED", "TOOL_CALL_START", "TOOL_CALL_ARGS", "TOOL_CALL_END", "RUN_FINISHED"]
+    clean(result)
+    assert result["requests"][0]["url"].endswith("/agent/default/suggest")
+    assert types(result["events"]) == [
+        "RUN_STARTED",
+        "TOOL_CALL_START",
+        "TOOL_CALL_ARGS",
+        "TOOL_CALL_END",
+        "RUN_FINISHED",
+    ]
+    [call] = result["messages"][-1]["toolCalls"]
+    assert json.loads(call["function"]["arguments"]) == {"suggestions": [{"title": "Hi"}]}
     assert mock_llm.requests[0]["tool_choice"] == {"type": "function", "function": {"name": "copilotkitSuggest"}}
     assert httpx.get(f"{server.url}/threads").json()["threads"] == []
     assert httpx.get(f"{server.url}/threads/v2-suggest/messages").status_code == 404
@@ -319,6 +331,20 @@ def test_bad_requests_get_the_reference_status_codes_and_json_errors(serve: Serv
     clear = httpx.post(f"{url}/threads/clear")
     assert clear.status_code == 403
     assert clear.json()["code"] == "THREADS_CLEAR_DISABLED"
+    body = connect_body("t-bad")
+    empty_ids = httpx.post(f"{url}/agent/default/run", json={**body, "threadId": "", "runId": ""})
+    assert empty_ids.status_code == 400
+    assert [d["path"] for d in empty_ids.json()["details"]] == [["threadId"], ["runId"]]
+    secret_role = {**body, "messages": [{"id": "m", "role": "sk-SECRET-123", "content": "x"}]}
+    leaked = httpx.post(f"{url}/agent/default/run", json=secret_role)
+    assert leaked.status_code == 400
+    assert "sk-SECRET-123" not in leaked.text
+    nameless_tool = {**body, "tools": [{"name": "", "description": "", "parameters": {}}]}
+    refused_tool = httpx.post(f"{url}/agent/default/run", json=nameless_tool)
+    assert refused_tool.status_code == 400
+    assert refused_tool.json()["code"] == "INVALID_INPUT"
+    bad_cursor = httpx.get(f"{url}/threads", params={"cursor": "not-a-cursor"})
+    assert bad_cursor.status_code == 400
 
 
 def test_a_second_run_on_a_busy_thread_is_refused_and_the_first_completes(
@@ -424,6 +450,18 @@ def test_hooks_refuse_with_401_or_403_and_scope_threads_to_their_principal(
     assert stolen["error"]["status"] == 403
     assert stolen["error"]["payload"]["code"] == "ACCESS_DENIED"
     assert len(mock_llm.requests) == 1  # nothing was generated for Bob
+    reused = v2_client(
+        server.url,
+        "agui-run",
+        {"threadId": "v2-other", "userMessage": "hi", "headers": alice, "captureResponses": False},
+    )
+    assert reused["error"] is None
+    again = httpx.post(
+        f"{server.url}/agent/default/run",
+        headers=alice,
+        json={**connect_body("v2-third"), "runId": reused["events"][0]["runId"]},
+    )
+    assert (again.status_code, again.json()["code"]) == (409, "RUN_EXISTS")
 
 
 def connect_body(thread_id: str) -> dict[str, Any]:
@@ -436,3 +474,30 @@ def connect_body(thread_id: str) -> dict[str, Any]:
         "context": [],
         "forwardedProps": {},
     }
+
+
+def test_clearing_threads_deletes_only_the_signed_in_principals_and_never_anonymous_ones(
+    serve: ServeFactory, mock_llm: MockLLM
+) -> None:
+    server = serve(llm_config(mock_llm) + "threads_clear_enabled = true\n")
+    mock_llm.script(Reply(tokens=["a"]), Reply(tokens=["b"]))
+    v2_client(server.url, "agui-run", {"threadId": "anon-thread", "userMessage": "hi"})
+
+    anonymous = httpx.post(f"{server.url}/threads/clear")
+
+    assert (anonymous.status_code, anonymous.json()["code"]) == (403, "THREADS_CLEAR_NEEDS_PRINCIPAL")
+    assert [t["id"] for t in httpx.get(f"{server.url}/threads").json()["threads"]] == ["anon-thread"]
+
+
+def test_clearing_threads_with_a_principal(serve: ServeFactory, mock_llm: MockLLM) -> None:
+    server = serve(llm_config(mock_llm) + HOOKS + "threads_clear_enabled = true\n")
+    alice = {"authorization": "Bearer alice-token"}
+    bob = {"authorization": "Bearer bob-token"}
+    v2_client(server.url, "agui-run", {"threadId": "a-1", "userMessage": "hi", "headers": alice})
+    v2_client(server.url, "agui-run", {"threadId": "b-1", "userMessage": "hi", "headers": bob})
+
+    cleared = httpx.post(f"{server.url}/threads/clear", headers=alice)
+
+    assert cleared.status_code == 204
+    assert httpx.get(f"{server.url}/threads", headers=alice).json()["threads"] == []
+    assert [t["id"] for t in httpx.get(f"{server.url}/threads", headers=bob).json()["threads"]] == ["b-1"]

@@ -9,13 +9,13 @@ import pytest
 
 from adapters.outbound.live import InProcessLiveRuns
 from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import AccessDenied, ThreadBusy
+from application.errors import AccessDenied, InvalidInput, RunExists, ThreadBusy
 from application.requests import RequestContext
 from application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
 from application.use_cases.live_runs import LiveRunner
-from domain.events import RunEvent, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
+from domain.events import RunEvent, RunFailed, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
 from domain.messages import MessageStatus, Role, TextMessage
-from domain.runs import RunStatus
+from domain.runs import RunRecord, RunStatus
 from domain.tools import ChatRequest
 from tests.fakes import FakeHooks, FixedClock, ScriptedChatModel, chat_use_case
 
@@ -63,20 +63,29 @@ async def test_a_run_streams_to_its_follower_and_is_replayed_once_ended() -> Non
     ]
 
 
-async def test_a_busy_thread_refuses_a_second_run_without_starting_it() -> None:
-    live, use_case, _ = runner(Endless())
-    started: list[str] = []
+async def test_a_busy_thread_or_a_used_run_id_is_refused_and_the_refused_run_leaves_nothing() -> None:
+    live, use_case, store = runner(Endless())
+    hooks_seen: list[str] = []
 
-    async def begin(run_id: str) -> ChatRun:
-        started.append(run_id)
-        return await use_case(ChatTurn(messages=(QUESTION,), thread_id="t1", run_id=run_id))
+    async def begin(run_id: str, thread_id: str = "t1") -> ChatRun:
+        hooks_seen.append(run_id)
+        return await use_case(ChatTurn(messages=(QUESTION,), thread_id=thread_id, run_id=run_id))
 
     follower = await live.start("t1", "r1", lambda: begin("r1"))
+    await asyncio.sleep(0.05)
     with pytest.raises(ThreadBusy):
         await live.start("t1", "r2", lambda: begin("r2"))
-    assert started == ["r1"]
+    with pytest.raises(RunExists):
+        await live.start("t2", "r1", lambda: begin("r1", "t2"))
+    assert hooks_seen == ["r1", "r2", "r1"]  # the request is authorised before anything is revealed
+    assert await store.get_run("r2") is None
+    assert await store.get_thread("t2") is None
     assert await live.stop("t1", None, RequestContext(), "agent/stop") == "r1"
     await asyncio.wait_for(collect(follower), 5)
+    with pytest.raises(RunExists):  # ended and stored: still taken
+        await live.start("t3", "r1", lambda: begin("r1", "t3"))
+    with pytest.raises(InvalidInput):
+        await live.start("t1", "", lambda: begin(""))
 
 
 async def test_a_stopped_run_ends_with_run_finished_and_keeps_what_it_had_as_failed() -> None:
@@ -114,3 +123,45 @@ async def test_another_principals_thread_can_be_neither_connected_to_nor_stopped
         await live.connect("t1", RequestContext(), "agent/connect")
     with pytest.raises(AccessDenied):
         await live.stop("t1", None, RequestContext(), "agent/stop")
+
+
+async def test_shutdown_ends_live_runs_with_a_failure_and_stores_them() -> None:
+    live, use_case, store = runner(Endless())
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r1")
+    follower = asyncio.create_task(collect(await live.start("t1", "r1", lambda: use_case(turn))))
+    await asyncio.sleep(0.05)
+
+    await live.stop_all()
+
+    events = await asyncio.wait_for(follower, 5)
+    assert events[-1] == RunFailed("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
+    record = await store.get_run("r1")
+    assert record is not None
+    assert (record.status, record.error_code) == (RunStatus.FAILED, "SERVER_SHUTTING_DOWN")
+
+
+async def test_a_stop_after_the_last_event_does_not_cut_the_run_short() -> None:
+    class SlowRecord(InMemoryThreadStore):
+        async def save_run(self, run: RunRecord) -> None:
+            if run.status is not RunStatus.RUNNING:
+                await asyncio.sleep(0.2)  # the final record takes a while: a stop lands meanwhile
+            await super().save_run(run)
+
+    store = SlowRecord(FixedClock())
+    use_case, _ = chat_use_case(
+        ScriptedChatModel([TextMessageStarted("a1"), TextMessageChunk("a1", "Hi")]), store=store
+    )
+    live = LiveRunner(InProcessLiveRuns(), store, FakeHooks())
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r1")
+    follower = asyncio.create_task(collect(await live.start("t1", "r1", lambda: use_case(turn))))
+    await asyncio.sleep(0.1)
+
+    await live.stop("t1", "r1", RequestContext(), "agent/stop")
+    events = await asyncio.wait_for(follower, 5)
+
+    assert [type(e).__name__ for e in events].count("RunFinished") == 1
+    record = await store.get_run("r1")
+    assert record is not None
+    assert (record.status, record.error_code) == (RunStatus.FINISHED, None)
+    replay = await live.connect("t1", RequestContext(), "agent/connect")
+    assert [run.id for run in replay.history] == ["r1"]  # written before the thread was released

@@ -10,8 +10,8 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from application.errors import ThreadBusy
-from application.ports import LiveRuns, RequestHooks, ThreadStore
+from application.errors import InvalidInput, RunExists, ThreadBusy
+from application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
 from application.requests import BeforeRequest, RequestContext
 from application.streams import Stoppable, closed_after
 from application.use_cases.generate_response import ChatRun
@@ -20,6 +20,9 @@ from domain.events import RunEvent, RunFailed, RunFinished
 from domain.runs import RunRecord, RunStatus
 
 logger = logging.getLogger("agui_runtime.live")
+
+SHUTTING_DOWN = ("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
+SHUTDOWN_WAIT_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,94 +36,141 @@ class ThreadReplay:
 
 
 @dataclass(slots=True)
+class _Driven:
+    """A run this process drives: `shutdown` is set to end it as the server stops; `terminal` once its last
+    event went out (a stop then has nothing left to stop)."""
+
+    shutdown: asyncio.Event = field(default_factory=asyncio.Event)
+    terminal: bool = False
+
+
+@dataclass(slots=True)
 class LiveRunner:
     """Rules:
-    - `start` claims the thread for the run before it begins; a thread with a run in flight is `ThreadBusy`
-      and nothing is run or stored.
+    - `start` calls the use-case first (its hooks and access checks refuse before anything else is
+      revealed), then claims the thread: a thread with a live run is `ThreadBusy`, a run id in use (live
+      or stored) is `RunExists`; a refused run is dropped, nothing stored or reported.
     - The run streams into the channel whether or not anyone follows it; its client leaving does not
-      stop it. It ends on its own, or when a stop is requested (from any replica): then it is closed
-      (what was open is stored as failed) and its stream ends with `RunFinished`.
-    - `connect` gives the thread's ended runs from the store, then the live run if one is in flight;
-      a run that ended between the two reads is given once (from the store)."""
+      stop it. It ends on its own, or when a stop is requested (from any replica) before its last event:
+      then it is closed (what was open is stored as failed), its record written, and its stream ends
+      with `RunFinished`. The thread is released only after the record is written.
+    - `connect` gives the thread's ended runs from the store, then the live run if one is in flight; the
+      live run is looked up first, so a run that ends between the two reads is given once (from the store).
+      A thread with nothing stored yet has nothing to give."""
 
     live: LiveRuns
     store: ThreadStore
     hooks: RequestHooks
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    _stops: dict[str, asyncio.Event] = field(default_factory=dict)
+    _driven: dict[str, _Driven] = field(default_factory=dict)
 
     async def start(
         self, thread_id: str, run_id: str, begin: Callable[[], Awaitable[ChatRun]]
     ) -> AsyncIterator[RunEvent]:
-        """Claim the thread, start the run (`begin`: the use-case call, which may refuse it) and follow it."""
-        if not await self.live.claim(thread_id, run_id):
-            raise ThreadBusy(thread_id)
+        """Start the run (`begin`: the use-case call, which may refuse it), claim its thread and follow it."""
+        if not thread_id or not run_id:
+            raise InvalidInput("A run needs a non-empty threadId and runId.")
+        run = await begin()
+        if (run.thread_id, run.run_id) != (thread_id, run_id):
+            raise InvalidInput("The run was started with other ids than the ones claimed.")
         try:
-            run = await begin()
+            if await self.store.get_run(run_id) is not None:
+                raise RunExists(run_id)
+            claim = await self.live.claim(thread_id, run_id)
+            if claim is Claim.THREAD_BUSY:
+                raise ThreadBusy(thread_id)
+            if claim is Claim.RUN_EXISTS:
+                raise RunExists(run_id)
         except BaseException:
-            await self.live.release(thread_id, run_id)
+            if isinstance(run.events, Stoppable):
+                run.events.discard()
             raise
-        task = asyncio.create_task(self._drive(run), name=f"agui-run-{run_id}")
+        driven = self._driven[run_id] = _Driven()
+        task = asyncio.create_task(self._drive(run, driven), name=f"agui-run-{run_id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return self.live.follow(run_id)
 
-    async def _drive(self, run: ChatRun) -> None:
-        consumer = asyncio.create_task(self._publish(run))
+    async def _drive(self, run: ChatRun, driven: _Driven) -> None:
+        consumer = asyncio.create_task(self._publish(run, driven))
         stop = asyncio.create_task(self.live.stop_requested(run.run_id))
-        local = self._stops.setdefault(run.run_id, asyncio.Event())
-        local_stop = asyncio.create_task(local.wait())
+        shutdown = asyncio.create_task(driven.shutdown.wait())
         try:
-            await asyncio.wait({consumer, stop, local_stop}, return_when=asyncio.FIRST_COMPLETED)
-            if not consumer.done():
+            await asyncio.wait({consumer, stop, shutdown}, return_when=asyncio.FIRST_COMPLETED)
+            if not consumer.done() and not driven.terminal:
+                code, message = SHUTTING_DOWN if driven.shutdown.is_set() else (STOPPED, "")
                 if isinstance(run.events, Stoppable):
-                    run.events.stopped(STOPPED)
+                    run.events.stopped(code)
                 consumer.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await consumer
-                await self.live.publish(run.run_id, RunFinished(run.thread_id, run.run_id))
-            elif consumer.exception() is not None:
-                error = consumer.exception()
-                logger.error("run %s could not be streamed: %s", run.run_id, type(error).__name__)
-                await self.live.publish(run.run_id, RunFailed("UNKNOWN", "The run could not be streamed."))
+                if isinstance(run.events, Stoppable):
+                    await run.events.settled()  # the record is written before the thread is released
+                last: RunEvent = RunFailed(code, message) if message else RunFinished(run.thread_id, run.run_id)
+                await self.live.publish(run.run_id, last)
+            else:
+                await asyncio.wait({consumer})
+                if consumer.exception() is not None:
+                    error = consumer.exception()
+                    logger.error("run %s could not be streamed: %s", run.run_id, type(error).__name__)
+                    await self.live.publish(run.run_id, RunFailed("UNKNOWN", "The run could not be streamed."))
         except Exception as exc:
             logger.error("run %s: the live channel failed (%s)", run.run_id, type(exc).__name__)
         finally:
-            for task in (stop, local_stop):
+            for task in (stop, shutdown):
                 task.cancel()
-            self._stops.pop(run.run_id, None)
+            self._driven.pop(run.run_id, None)
             try:
                 await asyncio.shield(self.live.release(run.thread_id, run.run_id))
             except Exception as exc:
                 logger.error("run %s: its thread could not be released (%s)", run.run_id, type(exc).__name__)
 
-    async def _publish(self, run: ChatRun) -> None:
+    async def _publish(self, run: ChatRun, driven: _Driven) -> None:
         async with closed_after(run.events) as events:
             async for event in events:
+                if isinstance(event, (RunFinished, RunFailed)):
+                    driven.terminal = True
                 await self.live.publish(run.run_id, event)
 
     async def stop(self, thread_id: str, run_id: str | None, request: RequestContext, operation: str) -> str | None:
         """Ask for the thread's live run to stop (only `run_id`, when given); the id of the run asked to
         stop, or None when none was in flight."""
-        principal = await self.hooks.before_request(
-            BeforeRequest(operation, request, thread_id=thread_id, run_id=run_id)
-        )
+        before = BeforeRequest(operation, request, thread_id=thread_id, run_id=run_id)
+        principal = await self.hooks.before_request(before)
+        thread = await self.store.get_thread(thread_id, with_messages=False)
+        if thread is None:
+            return None
         await check_thread_access(self.store, thread_id, principal)
         return await self.live.request_stop(thread_id, run_id)
 
     async def connect(self, thread_id: str, request: RequestContext, operation: str) -> ThreadReplay:
         principal = await self.hooks.before_request(BeforeRequest(operation, request, thread_id=thread_id))
+        thread = await self.store.get_thread(thread_id, with_messages=False)
+        if thread is None:
+            return ThreadReplay((), None)
         await check_thread_access(self.store, thread_id, principal)
         active = await self.live.active_run(thread_id)
+        follower = self.live.follow(active) if active is not None else None
         runs = await self.store.list_runs(thread_id)
         ended = tuple(run for run in runs if run.status is not RunStatus.RUNNING)
-        if active is None or any(run.id == active for run in ended):
+        if follower is None or any(run.id == active for run in ended):
+            if follower is not None:
+                aclose = getattr(follower, "aclose", None)
+                if aclose is not None:
+                    await aclose()
             return ThreadReplay(ended, None)
-        return ThreadReplay(ended, self.live.follow(active), active)
+        return ThreadReplay(ended, follower, active)
 
     async def stop_all(self) -> None:
-        """Stop every run this process drives (shutdown): each ends as stopped, its record stored."""
-        for event in self._stops.values():
-            event.set()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        """End every run this process drives (shutdown) with `SERVER_SHUTTING_DOWN`, each record stored; runs
+        that do not end within `SHUTDOWN_WAIT_SECONDS` are cancelled."""
+        for driven in self._driven.values():
+            driven.shutdown.set()
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_WAIT_SECONDS)
+        for task in pending:
+            task.cancel()
+        if pending:
+            logger.warning("shutting down: %d run(s) did not end in time and were cancelled", len(pending))
+            await asyncio.wait(pending, timeout=1)

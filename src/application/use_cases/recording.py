@@ -181,6 +181,7 @@ class _Reported:
         self._error_code: str | None = ABORTED
         self._done = False
         self._log = RunLog()
+        self._reporting: asyncio.Future[None] | None = None
 
     def __aiter__(self) -> _Reported:
         return self
@@ -201,8 +202,10 @@ class _Reported:
             logger.error("run failed in thread %s: UNKNOWN (%s)", self._recorder.thread_id, type(exc).__name__)
             logger.debug("trace of the UNKNOWN failure", exc_info=exc)
             self._error_code = "UNKNOWN"
+            failed = RunFailed("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+            self._log.add(failed)  # stored with the run, so a replay shows the failure
             await self.aclose()
-            return RunFailed("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+            return failed
         self._log.add(event)
         if isinstance(event, RunFinished):
             self._error_code = None
@@ -214,6 +217,17 @@ class _Reported:
         """Record the run, when it is closed before its end, as ended for `code` (not a client that left)."""
         if self._error_code == ABORTED:
             self._error_code = code
+
+    def discard(self) -> None:
+        """Drop a run that never started (refused before its first event): nothing is recorded or reported."""
+        if not self._started:
+            self._done = True
+
+    async def settled(self) -> None:
+        """Return once the run's record and report are done, when it has ended (they go on shielded when
+        the run is cancelled while writing them)."""
+        if self._reporting is not None:
+            await asyncio.shield(self._reporting)
 
     async def _save_run(self, record: RunRecord) -> None:
         """Run records are bookkeeping: a store that fails here is logged, the run goes on."""
@@ -231,7 +245,8 @@ class _Reported:
         finally:
             # Shielded as one step: the response may end (and cancel its reader) while the run's last record
             # is being written; the record and the report must still happen, once.
-            await asyncio.shield(self._report())
+            self._reporting = asyncio.ensure_future(self._report())
+            await asyncio.shield(self._reporting)
 
     async def _report(self) -> None:
         code = self._error_code

@@ -19,13 +19,18 @@ class ClearingDisabled(ApplicationError):
     code = "THREADS_CLEAR_DISABLED"
 
 
+class ClearingNeedsPrincipal(ApplicationError):
+    code = "THREADS_CLEAR_NEEDS_PRINCIPAL"
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadQueries:
     """Rules:
     - Every query is scoped to the request's principal (`on_before_request`): a thread another principal
       owns is `NotFound`, as one that does not exist, so its existence is not revealed.
     - A page holds at most `MAX_PAGE` threads.
-    - Clearing deletes only the principal's own threads, and only when `clearing_enabled`."""
+    - Clearing deletes only the principal's own threads, and only when `clearing_enabled` and the request
+      has a principal (anonymous threads are everyone's: one anonymous request must not wipe them all)."""
 
     store: ThreadStore
     hooks: RequestHooks
@@ -65,4 +70,8 @@ class ThreadQueries:
         principal = await self._principal("threads/clear", request)
         if not self.clearing_enabled:
             raise ClearingDisabled("Clearing threads is turned off on this runtime (AGUI_THREADS_CLEAR_ENABLED).")
+        if principal is None:
+            raise ClearingNeedsPrincipal(
+                "Clearing threads needs a signed-in user: an on_before_request hook that names the principal."
+            )
         return await self.store.delete_threads(principal)

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Test driver for the REAL CopilotKit v2 / AG-UI npm clients against a runtime.
-//   node driver.cjs <scenario> <runtimeUrl> '<jsonArgs>'
+//   node driver_v2.cjs <scenario> <runtimeUrl> '<jsonArgs>'
 // Prints exactly ONE JSON object on stdout (all console output of the libraries is captured into "logs").
 //
 // Scenarios:
@@ -13,7 +13,8 @@
 //   core-stop     CopilotKitCore.runAgent, then stopAgent after stopAfterMs
 //
 // jsonArgs (all optional):
-//   agentId ("default"), threadId, mode ("auto"|"rest"|"single", core only; default "auto"),
+//   agentId ("default"), threadId, route (agui-* only: "run" or "suggest"; default "run"),
+//   mode ("auto"|"rest"|"single", core only; default "auto"),
 //   messages: AG-UI messages (ids auto-filled), userMessage: string (appended as a user message),
 //   tools: [{name, description, parameters(JSON schema), result?, error?, followUp?, delayMs?, noHandler?}],
 //   toolResults: {<toolName>|"*": <content>}  (agui-run continuation; content string or JSON),
@@ -47,7 +48,7 @@ function safeJson(x) {
 
 const [, , scenario, runtimeUrlArg, jsonArgsRaw] = process.argv;
 if (!scenario || !runtimeUrlArg) {
-  process.stderr.write("usage: node driver.cjs <scenario> <runtimeUrl> '<jsonArgs>'\n");
+  process.stderr.write("usage: node driver_v2.cjs <scenario> <runtimeUrl> '<jsonArgs>'\n");
   process.exit(2);
 }
 const args = jsonArgsRaw ? JSON.parse(jsonArgsRaw) : {};
@@ -186,7 +187,7 @@ function toolResultFor(name) {
 async function aguiRun({ abort } = {}) {
   const { HttpAgent } = require("@ag-ui/client");
   const agent = new HttpAgent({
-    url: `${runtimeUrl.replace(/\/$/, "")}/agent/${encodeURIComponent(agentId)}/run`,
+    url: `${runtimeUrl.replace(/\/$/, "")}/agent/${encodeURIComponent(agentId)}/${args.route || "run"}`,
     agentId,
     threadId: args.threadId,
     headers: args.headers || {},

@@ -30,8 +30,10 @@ from application.errors import (
     AccessDenied,
     AgentNotFound,
     ApplicationError,
+    InvalidInput,
     NotFound,
     RequestRejected,
+    RunExists,
     ThreadBusy,
     UpstreamUnavailable,
 )
@@ -42,7 +44,8 @@ from application.use_cases.list_agents import ListAgents, ListAgentsQuery
 from application.use_cases.live_runs import LiveRunner
 from application.use_cases.run_agent import AgentTurn, RunAgent
 from application.use_cases.suggest import Suggest, SuggestTurn
-from application.use_cases.threads import ClearingDisabled, ThreadQueries
+from application.use_cases.threads import ClearingDisabled, ClearingNeedsPrincipal, ThreadQueries
+from domain.errors import DomainError
 from domain.events import RunEvent, StateSnapshot
 from domain.json import JsonObject
 from domain.messages import Message
@@ -94,8 +97,24 @@ def _invalid_body(details: object) -> _Refused:
 
 
 def _validation_details(error: ValidationError) -> list[JsonObject]:
-    # Locations and messages only: pydantic's `input` would echo what the client sent (and its secrets).
-    return [{"path": [str(part) for part in item["loc"]], "message": item["msg"]} for item in error.errors()]
+    # Where and what kind of error only: pydantic's `input`, and some of its messages, echo what was sent.
+    return [
+        {"path": [str(part) for part in item["loc"]], "message": _PROBLEMS.get(item["type"], "invalid value")}
+        for item in error.errors()
+    ]
+
+
+_PROBLEMS = {
+    "missing": "required",
+    "string_type": "must be a string",
+    "list_type": "must be a list",
+    "dict_type": "must be an object",
+    "model_type": "must be an object",
+    "model_attributes_type": "must be an object",
+    "union_tag_invalid": "unknown kind",
+    "union_tag_not_found": "the kind is missing",
+    "string_too_short": "must not be empty",
+}
 
 
 # (method, pattern) per route; a pattern's groups are raw (still percent-encoded) path segments.
@@ -169,6 +188,8 @@ class AguiEndpoint:
             return refused.response()
         except ApplicationError as error:
             return _error_response(error)
+        except DomainError as error:  # a message or tool the domain refuses (an empty id, no name)
+            return _json({"error": "Invalid request body", "message": str(error), "code": "INVALID_INPUT"}, 400)
 
     async def _envelope(self, request: Request, payload: dict[str, Any]) -> Response:
         method = payload.get("method")
@@ -294,9 +315,13 @@ class AguiEndpoint:
         if not isinstance(body, dict):
             raise _invalid_body([{"path": [], "message": "the body must be a JSON object"}])
         try:
-            return RunAgentInput.model_validate(body)
+            run_input = RunAgentInput.model_validate(body)
         except ValidationError as error:
             raise _invalid_body(_validation_details(error)) from None
+        empty = [name for name, value in (("threadId", run_input.thread_id), ("runId", run_input.run_id)) if not value]
+        if empty:
+            raise _invalid_body([{"path": [name], "message": "must not be empty"} for name in empty])
+        return run_input
 
     def _context(self, request: Request, forwarded: object = None) -> RequestContext:
         context = RequestContext(
@@ -439,7 +464,7 @@ class AguiEndpoint:
         if name == "clear":
             try:
                 await use_cases.threads.clear(context)
-            except ClearingDisabled as error:
+            except (ClearingDisabled, ClearingNeedsPrincipal) as error:
                 raise _Refused(403, "Forbidden", error.message, error.code) from None
             return Response(status_code=204)
         thread_id = segments[0]
@@ -501,7 +526,10 @@ def _tools(run_input: RunAgentInput) -> tuple[ToolDefinition, ...]:
 def _cursor(value: str) -> tuple[datetime, str]:
     try:
         created, thread_id = orjson.loads(base64.urlsafe_b64decode(value.encode()))
-        return datetime.fromisoformat(created), str(thread_id)
+        moment = datetime.fromisoformat(created)
+        if moment.tzinfo is None:
+            raise ValueError("no time zone")
+        return moment, str(thread_id)
     except (ValueError, TypeError):
         raise _Refused(400, "Invalid request", "`cursor` is not a cursor this runtime gave.", "INVALID_INPUT") from None
 
@@ -577,8 +605,11 @@ def _error_response(error: ApplicationError) -> Response:
         case NotFound():
             body["error"] = "Not found"
             status = 404
-        case ThreadBusy():
+        case ThreadBusy() | RunExists():
             status = 409
+        case InvalidInput():
+            body["error"] = "Invalid request body"
+            status = 400
         case UpstreamUnavailable():
             status = 503
         case _:

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from application.ports import LiveRuns
+from application.ports import Claim, LiveRuns
 from domain.events import RunEvent
 
 
@@ -30,12 +30,15 @@ class InProcessLiveRuns(LiveRuns):
         self._runs: dict[str, _Run] = {}
         self._stops: dict[str, asyncio.Event] = {}
 
-    async def claim(self, thread_id: str, run_id: str) -> bool:
+    async def claim(self, thread_id: str, run_id: str) -> Claim:
         if thread_id in self._threads:
-            return False
+            return Claim.THREAD_BUSY
+        if run_id in self._runs:
+            return Claim.RUN_EXISTS
         self._threads[thread_id] = run_id
         self._runs[run_id] = _Run(thread_id)
-        return True
+        self._stops.setdefault(run_id, asyncio.Event())
+        return Claim.CLAIMED
 
     async def publish(self, run_id: str, event: RunEvent) -> None:
         live = self._runs.get(run_id)
