@@ -95,6 +95,22 @@ async def test_a_follower_asked_for_before_the_release_and_read_after_it_gets_th
     assert await asyncio.wait_for(collect(follower), 5) == events
 
 
+async def test_a_claim_whose_caller_left_is_undone(live: LiveRuns) -> None:
+    claiming = asyncio.create_task(live.claim("t1", "r1"))
+    await asyncio.sleep(0)  # under way
+    claiming.cancel()
+    await asyncio.gather(claiming, return_exceptions=True)
+    await asyncio.sleep(0.2)
+
+    if claiming.cancelled():  # left while Redis answered: nothing stays claimed
+        assert await live.active_run("t1") is None
+    else:  # claimed before the caller left (in process, claiming never waits): the caller's to release
+        assert claiming.result() is Claim.CLAIMED
+        await live.release("t1", "r1")
+    assert await live.claim("t1", "r2") is Claim.CLAIMED
+    await live.release("t1", "r2")
+
+
 async def test_on_redis_a_follower_of_a_run_whose_replica_died_gets_a_failure_not_a_wait() -> None:
     prefix = f"agui-test-{uuid.uuid4().hex[:8]}"
     async with open_redis_live_runs(redis_url(), prefix, idle_check_seconds=0.2) as live:

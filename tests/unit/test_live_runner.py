@@ -138,6 +138,28 @@ async def test_shutdown_ends_live_runs_with_a_failure_and_stores_them() -> None:
     record = await store.get_run("r1")
     assert record is not None
     assert (record.status, record.error_code) == (RunStatus.FAILED, "SERVER_SHUTTING_DOWN")
+    assert record.events[-1] == events[-1]  # a replay ends with the same failure
+
+
+async def test_shutdown_does_not_wait_longer_than_its_bound_for_a_run_that_will_not_end() -> None:
+    class StuckRecord(InMemoryThreadStore):
+        async def save_run(self, run: RunRecord) -> None:
+            if run.status is not RunStatus.RUNNING:
+                await asyncio.sleep(30)  # the store hangs on the final record
+            await super().save_run(run)
+
+    store = StuckRecord(FixedClock())
+    use_case, _ = chat_use_case(Endless(), store=store)
+    live = LiveRunner(InProcessLiveRuns(), store, FakeHooks(), shutdown_wait_seconds=0.2)
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r1")
+    await live.start("t1", "r1", lambda: use_case(turn))
+    await asyncio.sleep(0.05)
+
+    started = asyncio.get_running_loop().time()
+    await live.stop_all()
+
+    assert asyncio.get_running_loop().time() - started < 2
+    assert await live.live.active_run("t1") is None  # released all the same
 
 
 async def test_a_stop_after_the_last_event_does_not_cut_the_run_short() -> None:

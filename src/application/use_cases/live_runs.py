@@ -5,7 +5,6 @@ One run per thread at a time."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from domain.runs import RunRecord, RunStatus
 logger = logging.getLogger("agui_runtime.live")
 
 SHUTTING_DOWN = ("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
+NOT_STREAMED = ("UNKNOWN", "The run could not be streamed; the server log has the details.")
 SHUTDOWN_WAIT_SECONDS = 10.0
 
 
@@ -61,6 +61,7 @@ class LiveRunner:
     live: LiveRuns
     store: ThreadStore
     hooks: RequestHooks
+    shutdown_wait_seconds: float = SHUTDOWN_WAIT_SECONDS
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
     _driven: dict[str, _Driven] = field(default_factory=dict)
 
@@ -71,9 +72,9 @@ class LiveRunner:
         if not thread_id or not run_id:
             raise InvalidInput("A run needs a non-empty threadId and runId.")
         run = await begin()
-        if (run.thread_id, run.run_id) != (thread_id, run_id):
-            raise InvalidInput("The run was started with other ids than the ones claimed.")
         try:
+            if (run.thread_id, run.run_id) != (thread_id, run_id):
+                raise InvalidInput("The run was started with other ids than the ones claimed.")
             if await self.store.get_run(run_id) is not None:
                 raise RunExists(run_id)
             claim = await self.live.claim(thread_id, run_id)
@@ -98,26 +99,27 @@ class LiveRunner:
         try:
             await asyncio.wait({consumer, stop, shutdown}, return_when=asyncio.FIRST_COMPLETED)
             if not consumer.done() and not driven.terminal:
-                code, message = SHUTTING_DOWN if driven.shutdown.is_set() else (STOPPED, "")
+                failure = RunFailed(*SHUTTING_DOWN) if driven.shutdown.is_set() else None
+                last: RunEvent = failure or RunFinished(run.thread_id, run.run_id)
                 if isinstance(run.events, Stoppable):
-                    run.events.stopped(code)
+                    run.events.stopped(failure or STOPPED)
                 consumer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await consumer
+                # Not `await consumer`: that would also swallow a cancellation of this task (a shutdown that
+                # ran out of time), which must end it.
+                await asyncio.wait({consumer})
                 if isinstance(run.events, Stoppable):
                     await run.events.settled()  # the record is written before the thread is released
-                last: RunEvent = RunFailed(code, message) if message else RunFinished(run.thread_id, run.run_id)
                 await self.live.publish(run.run_id, last)
             else:
                 await asyncio.wait({consumer})
-                if consumer.exception() is not None:
+                if not consumer.cancelled() and consumer.exception() is not None:
                     error = consumer.exception()
                     logger.error("run %s could not be streamed: %s", run.run_id, type(error).__name__)
-                    await self.live.publish(run.run_id, RunFailed("UNKNOWN", "The run could not be streamed."))
+                    await self.live.publish(run.run_id, RunFailed(*NOT_STREAMED))
         except Exception as exc:
             logger.error("run %s: the live channel failed (%s)", run.run_id, type(exc).__name__)
         finally:
-            for task in (stop, shutdown):
+            for task in (consumer, stop, shutdown):
                 task.cancel()
             self._driven.pop(run.run_id, None)
             try:
@@ -130,7 +132,12 @@ class LiveRunner:
             async for event in events:
                 if isinstance(event, (RunFinished, RunFailed)):
                     driven.terminal = True
-                await self.live.publish(run.run_id, event)
+                try:
+                    await self.live.publish(run.run_id, event)
+                except Exception:
+                    if isinstance(run.events, Stoppable) and not driven.terminal:
+                        run.events.stopped(RunFailed(*NOT_STREAMED))  # recorded as what followers are told
+                    raise
 
     async def stop(self, thread_id: str, run_id: str | None, request: RequestContext, operation: str) -> str | None:
         """Ask for the thread's live run to stop (only `run_id`, when given); the id of the run asked to
@@ -163,12 +170,12 @@ class LiveRunner:
 
     async def stop_all(self) -> None:
         """End every run this process drives (shutdown) with `SERVER_SHUTTING_DOWN`, each record stored; runs
-        that do not end within `SHUTDOWN_WAIT_SECONDS` are cancelled."""
+        that do not end within `shutdown_wait_seconds` are cancelled."""
         for driven in self._driven.values():
             driven.shutdown.set()
         if not self._tasks:
             return
-        _, pending = await asyncio.wait(set(self._tasks), timeout=SHUTDOWN_WAIT_SECONDS)
+        _, pending = await asyncio.wait(set(self._tasks), timeout=self.shutdown_wait_seconds)
         for task in pending:
             task.cancel()
         if pending:

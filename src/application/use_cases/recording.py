@@ -213,10 +213,16 @@ class _Reported:
             self._error_code = event.code
         return event
 
-    def stopped(self, code: str) -> None:
-        """Record the run, when it is closed before its end, as ended for `code` (not a client that left)."""
-        if self._error_code == ABORTED:
-            self._error_code = code
+    def stopped(self, reason: str | RunFailed) -> None:
+        """Record the run, when it is closed before its end, as ended for `reason` (not a client that left):
+        a code (a user's stop: `STOPPED`), or the failure its followers are told, kept as its last event."""
+        if self._error_code != ABORTED:
+            return
+        if isinstance(reason, RunFailed):
+            self._error_code = reason.code
+            self._log.add(reason)
+        else:
+            self._error_code = reason
 
     def discard(self) -> None:
         """Drop a run that never started (refused before its first event): nothing is recorded or reported."""

@@ -73,6 +73,7 @@ class RedisLiveRuns(LiveRuns):
         self._release: Any = client.register_script(_RELEASE)
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._undoing: set[asyncio.Future[None]] = set()
 
     def _thread_key(self, thread_id: str) -> str:
         return f"{self._prefix}:thread:{thread_id}"
@@ -103,15 +104,33 @@ class RedisLiveRuns(LiveRuns):
 
     async def claim(self, thread_id: str, run_id: str) -> Claim:
         keys = [self._thread_key(thread_id), self._stream(run_id)]
-        with _unavailable():
-            outcome = await self._claim(keys=keys, args=[run_id, CLAIM_SECONDS, thread_id, STREAM_SECONDS])
-        if outcome == 2:
-            return Claim.RUN_EXISTS
-        if outcome == 1:
-            return Claim.THREAD_BUSY
-        self._stops[run_id] = asyncio.Event()  # before anyone can ask: a stop from now on is kept
+        stop = self._stops.setdefault(run_id, asyncio.Event())  # before the claim shows: no stop is missed
+        claiming = asyncio.ensure_future(
+            self._claim(keys=keys, args=[run_id, CLAIM_SECONDS, thread_id, STREAM_SECONDS])
+        )
+        try:
+            with _unavailable():
+                outcome = await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            # The caller left (its client did) while Redis was answering: a claim nobody drives is undone.
+            claiming.add_done_callback(lambda done: self._undo(done, thread_id, run_id))
+            raise
+        except BaseException:
+            self._stops.pop(run_id, None)
+            raise
+        if outcome != 0:
+            if self._stops.get(run_id) is stop:
+                del self._stops[run_id]
+            return Claim.RUN_EXISTS if outcome == 2 else Claim.THREAD_BUSY
         self._keepers[run_id] = asyncio.create_task(self._keep(thread_id, run_id))
         return Claim.CLAIMED
+
+    def _undo(self, claiming: asyncio.Future[Any], thread_id: str, run_id: str) -> None:
+        self._stops.pop(run_id, None)
+        if not claiming.cancelled() and claiming.exception() is None and claiming.result() == 0:
+            task = asyncio.ensure_future(self.release(thread_id, run_id))
+            self._undoing.add(task)
+            task.add_done_callback(self._undoing.discard)
 
     async def _keep(self, thread_id: str, run_id: str) -> None:
         """Extend the claim and the stream while the run goes on here; pick up a stop pub/sub missed."""
