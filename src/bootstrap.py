@@ -35,12 +35,14 @@ from adapters.inbound.agui import AguiEndpoint, AguiUseCases
 from adapters.inbound.cli.commands import DbUpgradeCommand, ServeCommand, parse_command
 from adapters.inbound.graphql.context import UseCases
 from adapters.inbound.graphql.http import GraphQLEndpoint
+from adapters.inbound.graphql.limits import QueryLimits
 from adapters.inbound.graphql.run_view import ActiveRuns
 from adapters.inbound.graphql.schema import build_graphql_schema
 from adapters.inbound.http.cors import Cors
 from adapters.inbound.http.health import health_router
 from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
 from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
+from adapters.observability import configure_logging
 from adapters.outbound.actions import BackendAction, PythonActionRegistry, backend_action, load_action
 from adapters.outbound.agents import (
     ConfiguredAgents,
@@ -55,6 +57,7 @@ from adapters.outbound.guardrails import ModelGuardrails, open_cloud_guardrails
 from adapters.outbound.hooks import PythonHooks, load_hook
 from adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
 from adapters.outbound.live import InProcessLiveRuns
+from adapters.outbound.llm.streaming import Patience
 from adapters.outbound.state.memory import InMemoryThreadStore
 from adapters.outbound.state.sql import open_sql_store
 from adapters.outbound.system import SystemClock, UuidIdGenerator
@@ -62,6 +65,7 @@ from adapters.settings import Settings, SettingsError, load_settings
 from adapters.settings.settings import check_path
 from application.actions import CombinedActions
 from application.errors import RequestRejected, UpstreamUnavailable
+from application.limits import RunLimits
 from application.ports import ChatModel, Guardrails, LiveRuns, ThreadStore
 from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
 from application.use_cases.generate_response import GenerateResponse
@@ -100,7 +104,8 @@ def _python_agents(settings: Settings) -> dict[str, Any]:
 
 async def _http_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP client for remote agents and endpoints, open as long as the app."""
-    async with httpx.AsyncClient(timeout=httpx.Timeout(10.0, read=settings.agent_timeout_seconds)) as client:
+    timeout = httpx.Timeout(10.0, connect=settings.agent_connect_timeout_seconds, read=settings.agent_timeout_seconds)
+    async with httpx.AsyncClient(timeout=timeout) as client:
         yield client
 
 
@@ -152,6 +157,8 @@ class ModelOpener(Protocol):
         timeout_seconds: float,
         max_retries: int,
         max_input_tokens: int,
+        connect_timeout_seconds: float,
+        patience: Patience,
     ) -> AbstractAsyncContextManager[ChatModel]: ...
 
 
@@ -175,6 +182,8 @@ async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
         timeout_seconds=settings.llm_timeout_seconds,
         max_retries=settings.llm_max_retries,
         max_input_tokens=settings.llm_max_input_tokens,
+        connect_timeout_seconds=settings.llm_connect_timeout_seconds,
+        patience=Patience(settings.llm_first_token_timeout_seconds, settings.llm_idle_timeout_seconds),
     ) as model:
         yield model
 
@@ -252,6 +261,12 @@ class Container(containers.DeclarativeContainer):
     hooks = providers.Resource(_hooks, before=before_hook, after=after_hook)
     guardrails = providers.Resource(_guardrails, settings=settings, chat_model=chat_model)
 
+    limits = providers.Singleton(
+        RunLimits,
+        max_messages=config.max_messages,
+        max_message_bytes=config.max_message_bytes,
+        max_run_seconds=config.max_run_seconds,
+    )
     list_agents = providers.Factory(ListAgents, agents=agents, hooks=hooks)
     generate_response = providers.Factory(
         GenerateResponse,
@@ -263,17 +278,18 @@ class Container(containers.DeclarativeContainer):
         hooks=hooks,
         guardrails=guardrails,
         agents=agents,
+        limits=limits,
     )
     load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store, hooks=hooks)
     run_agent = providers.Factory(
-        RunAgent, agents=agents, store=thread_store, clock=clock, ids=ids, actions=actions, hooks=hooks
+        RunAgent, agents=agents, store=thread_store, clock=clock, ids=ids, actions=actions, hooks=hooks, limits=limits
     )
     live_runs = providers.Resource(_live_runs, settings=settings)
     live_runner = providers.Singleton(LiveRunner, live=live_runs, store=thread_store, hooks=hooks)
     thread_queries = providers.Factory(
         ThreadQueries, store=thread_store, hooks=hooks, clearing_enabled=config.threads_clear_enabled
     )
-    suggest = providers.Factory(Suggest, chat_model=chat_model, agents=agents, hooks=hooks)
+    suggest = providers.Factory(Suggest, chat_model=chat_model, agents=agents, hooks=hooks, limits=limits)
 
 
 def _hook(given: Callable[..., Any] | None, path: str | None, key: str) -> Callable[..., Any] | None:
@@ -427,7 +443,9 @@ def _build(
         schema,
         runtime.current_use_cases,
         runtime.runs,
-        introspection=settings.introspection,
+        introspection=settings.introspection and not settings.production,
+        limits=QueryLimits(settings.max_query_depth, settings.max_aliases, settings.max_generate_per_request),
+        max_tokens=settings.max_query_tokens,
         compiled=settings.compiled_chat,
         forward_headers=HeaderAllowlist(settings.forward_headers),
         properties=settings.properties,
@@ -506,12 +524,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(app: FastAPI, runtime: _Runtime, settings: Settings, sock: socket.socket | None = None) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     config = uvicorn.Config(
         app,
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level,
+        log_config=None,  # uvicorn's loggers go through the root handler (format and redaction)
         # Runs still streaming after the grace period are stopped by the runtime itself (a clean failed
         # status); uvicorn's own deadline comes later and only catches what is left.
         timeout_graceful_shutdown=settings.shutdown_grace_seconds + 5,
@@ -524,13 +543,13 @@ def _serve_workers(command: ServeCommand, settings: Settings) -> int:
     worker process accepts on it with its own event loop and runtime (the store is shared through the
     database). The schema is migrated here, before any worker starts. A worker that dies is replaced;
     SIGTERM / SIGINT are passed on, and each worker drains its runs as a single process would."""
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_level, settings.log_format)
     if settings.migrate_on_start:
         code = asyncio.run(_db_upgrade(settings, quiet=True))
         if code:
             return code
     sock = uvicorn.Config(
-        "bootstrap:create_app", host=settings.host, port=settings.port, log_level=settings.log_level
+        "bootstrap:create_app", host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None
     ).bind_socket()
     # The workers are told the bound port (the flag may have said 0) and not to migrate again.
     worker_command = dataclasses.replace(command, port=sock.getsockname()[1])

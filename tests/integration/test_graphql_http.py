@@ -103,7 +103,7 @@ async def test_version_header_echoes_the_client_and_is_absent_otherwise(client: 
         ('[{"query": "{ hello }"}]', 400, "batching is not supported"),
         ({"query": "{ hello "}, 400, "Syntax Error"),
         ({"variables": {}}, 400, "Must provide a query string"),
-        ({"query": LOAD_STATE, "variables": {"data": {"agentName": 3}}}, 400, "Variable '$data' has invalid value"),
+        ({"query": LOAD_STATE, "variables": {"data": {"agentName": 3}}}, 400, "Variable '$data' got an invalid value"),
         ({"query": "{ hello }", "variables": "x"}, 400, "`variables` must be a JSON object"),
     ],
 )

@@ -89,6 +89,7 @@ async def test_every_container_provider_resolves(
         "load_agent_state",
         "generate_response",
         "run_agent",
+        "limits",
         "live_runs",
         "live_runner",
         "thread_queries",
@@ -97,6 +98,7 @@ async def test_every_container_provider_resolves(
     assert type(resolved["live_runs"]).__name__ == "InProcessLiveRuns"
     assert resolved["live_runner"].store is resolved["thread_store"]
     assert resolved["thread_queries"].clearing_enabled is False
+    assert resolved["generate_response"].limits is resolved["limits"] is resolved["run_agent"].limits
     assert type(resolved["thread_store"]).__name__ == "SqlThreadStore"
     assert type(resolved["chat_model"]).__name__ == model_type
     assert type(resolved["generate_response"].chat_model).__name__ == model_type

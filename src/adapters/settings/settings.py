@@ -105,11 +105,24 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_timeout_seconds: float = Field(default=120.0, gt=0)
+    llm_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    llm_first_token_timeout_seconds: float = Field(default=60.0, gt=0)
+    llm_idle_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=0, ge=0, le=10)
     llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
     agent_timeout_seconds: float = Field(default=300.0, gt=0)
+    agent_connect_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_run_seconds: float = Field(default=600.0, gt=0)
+    max_messages: int = Field(default=500, ge=1)
+    max_message_bytes: int = Field(default=1024 * 1024, ge=64)
+    max_query_depth: int = Field(default=20, ge=2)
+    max_query_tokens: int = Field(default=10_000, ge=100)
+    max_aliases: int = Field(default=20, ge=0)
+    max_generate_per_request: int = Field(default=1, ge=1)
+    production: bool = False
+    log_format: Literal["text", "json"] = "text"
     remote_info_ttl_seconds: float = Field(default=60.0, ge=0)
     on_before_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     on_after_request: str | None = Field(default=None, pattern=_IMPORT_PATH)

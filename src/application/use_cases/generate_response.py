@@ -7,6 +7,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field, replace
 
 from application.errors import ApplicationError, ConfigurationError
+from application.limits import RunLimits
 from application.ports import (
     ActionRegistry,
     AgentRunner,
@@ -85,7 +86,9 @@ class GenerateResponse:
     - When the model calls backend actions (and no frontend action or agent), their results go back to
       it in a new call, up to `max_model_calls` calls in all; a frontend action call ends the run.
     - A model failure ends the run with `RunFailed`, never with an exception.
-    - However the run ends, `on_after_request` gets its report without delaying the response."""
+    - However the run ends, `on_after_request` gets its report without delaying the response.
+    - A request over `limits` (messages, message size) is refused before anything else; a run longer than
+      `limits.max_run_seconds` is cut off with `RUN_TIMEOUT`."""
 
     chat_model: ChatModel | None
     store: ThreadStore
@@ -95,8 +98,10 @@ class GenerateResponse:
     hooks: RequestHooks
     guardrails: Guardrails
     agents: AgentRunner | None = None
+    limits: RunLimits = field(default_factory=RunLimits)
 
     async def __call__(self, turn: ChatTurn) -> ChatRun:
+        self.limits.check(turn.messages)
         thread_id = turn.thread_id or self.ids.new_id()
         run_id = turn.run_id or self.ids.new_id()
         before = BeforeRequest(
@@ -121,7 +126,8 @@ class GenerateResponse:
         routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
         calls = max(1, turn.max_model_calls)
         events = self._run(self.chat_model, chat, turn.messages, recorder, turn.guardrails, routes, calls)
-        return ChatRun(thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages))
+        run = reported(events, recorder, self.hooks, run_id, turn.messages, max_seconds=self.limits.max_run_seconds)
+        return ChatRun(thread_id, run_id, run)
 
     def _context_message(self, context: tuple[tuple[str, str], ...]) -> TextMessage:
         lines = "\n".join(f"- {description}: {value}" for description, value in context)

@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field, replace
 
 from application.errors import AccessDenied, ApplicationError
+from application.limits import RUN_TIMEOUT
 from application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
 from application.requests import AfterRequest, RequestContext
 from application.streams import closed_after
@@ -147,10 +148,12 @@ def reported(
     run_id: str,
     inputs: tuple[Message, ...],
     agent_name: str | None = None,
+    max_seconds: float | None = None,
 ) -> AsyncIterator[RunEvent]:
     """`events` as they come, the run recorded in the store when it starts and when it ends; however it
-    ends, `on_after_request` gets its report afterwards, once."""
-    return _Reported(events, recorder, hooks, run_id, inputs, agent_name)
+    ends, `on_after_request` gets its report afterwards, once. A run still going `max_seconds` after its
+    first step is cut off and ends with `RunFailed(RUN_TIMEOUT)`."""
+    return _Reported(events, recorder, hooks, run_id, inputs, agent_name, max_seconds)
 
 
 ABORTED = "CLIENT_DISCONNECTED"
@@ -170,8 +173,11 @@ class _Reported:
         run_id: str,
         inputs: tuple[Message, ...],
         agent_name: str | None,
+        max_seconds: float | None = None,
     ) -> None:
         self._events = events
+        self._max_seconds = max_seconds
+        self._deadline: float | None = None
         self._record = RunRecord(run_id, recorder.thread_id, agent_name, RunStatus.RUNNING, recorder.clock.now())
         self._started = False
         self._recorder = recorder
@@ -191,9 +197,23 @@ class _Reported:
             raise StopAsyncIteration
         if not self._started:
             self._started = True
+            if self._max_seconds is not None:
+                self._deadline = asyncio.get_running_loop().time() + self._max_seconds
             await self._save_run(self._record)
         try:
-            event = await self._events.__anext__()
+            async with asyncio.timeout_at(self._deadline):
+                event = await self._events.__anext__()
+        except TimeoutError:
+            # The run went past its limit: what it was doing is cancelled (its upstream call closes, what was
+            # open is stored as failed) and it ends here.
+            self._error_code = RUN_TIMEOUT
+            limit = f"{self._max_seconds:g}"
+            failed = RunFailed(
+                RUN_TIMEOUT, f"The run took longer than {limit} s (AGUI_MAX_RUN_SECONDS) and was stopped."
+            )
+            self._log.add(failed)
+            await self.aclose()
+            return failed
         except StopAsyncIteration:
             await self.aclose()
             raise

@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 from application.errors import AgentNotFound, ApplicationError
+from application.limits import RunLimits
 from application.ports import (
     ActionRegistry,
     AgentRunner,
@@ -76,8 +77,10 @@ class RunAgent:
     ids: IdGenerator
     actions: ActionRegistry
     hooks: RequestHooks
+    limits: RunLimits = field(default_factory=RunLimits)
 
     async def __call__(self, turn: AgentTurn) -> ChatRun:
+        self.limits.check(turn.messages)
         thread_id = turn.thread_id or self.ids.new_id()
         run_id = turn.run_id or self.ids.new_id()
         before = BeforeRequest(
@@ -124,7 +127,9 @@ class RunAgent:
         backend_names = frozenset(tool.name for tool in backend)
         events = self._run(run_request, recorder, session, backend_names)
         return ChatRun(
-            thread_id, run_id, reported(events, recorder, self.hooks, run_id, turn.messages, turn.agent_name)
+            thread_id,
+            run_id,
+            reported(events, recorder, self.hooks, run_id, turn.messages, turn.agent_name, self.limits.max_run_seconds),
         )
 
     async def _run(

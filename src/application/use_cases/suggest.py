@@ -6,6 +6,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
 from application.errors import AgentNotFound, ApplicationError, ConfigurationError
+from application.limits import RunLimits
 from application.ports import AgentRunner, AgentRunRequest, ChatModel, RequestHooks
 from application.requests import BeforeRequest, RequestContext
 from application.streams import closed_after
@@ -38,8 +39,10 @@ class Suggest:
     chat_model: ChatModel | None
     agents: AgentRunner
     hooks: RequestHooks
+    limits: RunLimits = field(default_factory=RunLimits)
 
     async def __call__(self, turn: SuggestTurn) -> AsyncIterator[RunEvent]:
+        self.limits.check(turn.messages)
         before = BeforeRequest(
             turn.operation,
             turn.request,

@@ -37,6 +37,7 @@ from application.errors import (
     ThreadBusy,
     UpstreamUnavailable,
 )
+from application.limits import LimitExceeded
 from application.ports import AgentFilter
 from application.requests import HeaderAllowlist, RequestContext
 from application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
@@ -607,6 +608,8 @@ def _error_response(error: ApplicationError) -> Response:
             status = 404
         case ThreadBusy() | RunExists():
             status = 409
+        case LimitExceeded():
+            status = 413
         case InvalidInput():
             body["error"] = "Invalid request body"
             status = 400

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from graphql import GraphQLError
@@ -46,6 +47,11 @@ _PRESENTATION: dict[str, tuple[int, str, str]] = {
     "UPSTREAM_ERROR": (502, "banner", "critical"),
     "GUARDRAILS_ERROR": (500, "banner", "critical"),
     "SERVER_SHUTTING_DOWN": (503, "toast", "warning"),
+    "TOO_MANY_MESSAGES": (413, "banner", "warning"),
+    "MESSAGE_TOO_LARGE": (413, "banner", "warning"),
+    "RUN_TIMEOUT": (504, "banner", "warning"),
+    "UPSTREAM_TIMEOUT": (504, "banner", "critical"),
+    "QUERY_TOO_COMPLEX": (400, "dev_only", "warning"),
 }
 UNEXPECTED_MESSAGE = "An unexpected error occurred. The server log has the details."
 
@@ -91,7 +97,46 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         formatted["extensions"] = copilot_extensions("UNKNOWN", UNEXPECTED_MESSAGE)
     elif error.extensions:
         formatted["extensions"] = dict(error.extensions)
+    else:
+        formatted["message"], code = _request_error(error.message)
+        formatted["extensions"] = {"code": code}
     return formatted
+
+
+_VARIABLE = re.compile(r"^Variable '\$(\w+)'")
+_PATH = re.compile(r" at '?([\w.\[\]]+)'?[;:] ")
+_REASONS = (
+    re.compile(r"Expected value of type '[^']+' to include required field '\w+'"),
+    re.compile(r"Expected (?:value of )?type '[^']+'"),
+    re.compile(r"\w+ cannot represent an? [\w -]+? value"),
+    re.compile(r"Field '\w+' of required type '[^']+' was not provided"),
+    re.compile(r"Field '\w+' is not defined by type '[^']+'"),
+    re.compile(r"of required type '[^']+' was not provided"),
+    re.compile(r"of non-null type '[^']+' must not be null"),
+)
+
+
+def _request_error(message: str) -> tuple[str, str]:
+    """A parse, validation or variable error with a code. graphql-core writes the offending value into a
+    variable's error (`... got invalid value 'sk-...'`): the message is rebuilt from the variable, the path
+    and the expected type, so no value the client sent (a key in `properties`, a header) comes back."""
+    if message.startswith("Syntax Error"):
+        return message, "GRAPHQL_PARSE_FAILED"
+    variable = _VARIABLE.match(message)
+    if variable is None:
+        return message, "GRAPHQL_VALIDATION_FAILED"
+    if " invalid value" not in message:
+        # "... is never used", "... of required type 'X' was not provided": the document's, no value in them
+        return message, "BAD_USER_INPUT" if message.endswith(("was not provided.", "must not be null.")) else (
+            "GRAPHQL_VALIDATION_FAILED"
+        )
+    path = _PATH.search(message)
+    where = f" at '{path.group(1)}'" if path else ""
+    reason = next((found.group(0) for pattern in _REASONS if (found := pattern.search(message))), None)
+    if reason is not None and reason.startswith("of "):
+        return f"Variable '${variable.group(1)}' {reason}.", "BAD_USER_INPUT"
+    detail = f": {reason}" if reason else ""
+    return f"Variable '${variable.group(1)}' got an invalid value{where}{detail}.", "BAD_USER_INPUT"
 
 
 def _field(error: GraphQLError) -> str:

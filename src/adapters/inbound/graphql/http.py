@@ -43,6 +43,7 @@ from adapters.inbound.graphql.incremental import (
     multipart,
     server_sent_events,
 )
+from adapters.inbound.graphql.limits import TOO_COMPLEX, QueryLimits
 from adapters.inbound.graphql.negotiation import (
     IncrementalFormat,
     SingleFormat,
@@ -101,8 +102,17 @@ class _DocumentCache:
     """Parsed and validated documents by query text. Clients send the same few documents on every
     request, so parsing and validating once saves milliseconds per request."""
 
-    def __init__(self, schema: GraphQLSchema, introspection: bool, compiled: CompiledChat | None) -> None:
+    def __init__(
+        self,
+        schema: GraphQLSchema,
+        introspection: bool,
+        compiled: CompiledChat | None,
+        limits: QueryLimits | None = None,
+        max_tokens: int = 10_000,
+    ) -> None:
         self._schema = schema
+        self._limits = limits or QueryLimits()
+        self._max_tokens = max_tokens
         self._compiled = compiled
         self._rules = [*specified_rules] if introspection else [*specified_rules, NoSchemaIntrospectionCustomRule]
         self._entries: OrderedDict[str, _Document] = OrderedDict()
@@ -113,17 +123,32 @@ class _DocumentCache:
             self._entries.move_to_end(query)
             return entry
         try:
-            document = parse(query)
+            document = parse(query, max_tokens=self._max_tokens)
+            problem = self._limits.problem(document)
         except GraphQLError as error:
             entry = _Document(None, [error], False, False)
+        except RecursionError:  # nesting the parser cannot follow
+            entry = _Document(None, [_too_complex("The document nests too deeply to be read.")], False, False)
         else:
-            errors = validate(self._schema, document, self._rules)
+            # A document over a limit is not validated: validation recurses through fragments, and the request
+            # is refused anyway.
+            errors = [_too_complex(problem)] if problem is not None else self._validate(document)
             compiled = not errors and self._compiled is not None and self._compiled.matches(document)
             entry = _Document(document, errors, _is_incremental(document), compiled)
         self._entries[query] = entry
         if len(self._entries) > _CACHE_SIZE:
             self._entries.popitem(last=False)
         return entry
+
+    def _validate(self, document: DocumentNode) -> list[GraphQLError]:
+        try:
+            return validate(self._schema, document, self._rules)
+        except RecursionError:
+            return [_too_complex("The document is too complex to validate.")]
+
+
+def _too_complex(problem: str) -> GraphQLError:
+    return GraphQLError(f"{problem} Send a smaller document.", extensions={"code": TOO_COMPLEX})
 
 
 class GraphQLEndpoint:
@@ -139,6 +164,8 @@ class GraphQLEndpoint:
         forward_headers: HeaderAllowlist | None = None,
         properties: JsonObject | None = None,
         compiled: bool = True,
+        limits: QueryLimits | None = None,
+        max_tokens: int = 10_000,
     ) -> None:
         self._schema = schema
         self._forward_headers = forward_headers or HeaderAllowlist(())
@@ -146,7 +173,7 @@ class GraphQLEndpoint:
         self._runs = runs
         self._use_cases = use_cases
         self._compiled = CompiledChat(schema) if compiled else None
-        self._documents = _DocumentCache(schema, introspection, self._compiled)
+        self._documents = _DocumentCache(schema, introspection, self._compiled, limits, max_tokens)
 
     async def handle(self, request: Request) -> Response:
         accept = request.headers.get("accept")

@@ -11,7 +11,7 @@ from anthropic import AsyncAnthropic
 
 from adapters.outbound.llm.errors import connection_error, status_error
 from adapters.outbound.llm.history import ToolRound, Turn, prepare
-from adapters.outbound.llm.streaming import relay
+from adapters.outbound.llm.streaming import Patience, relay
 from application.errors import UpstreamError
 from application.ports import ChatModel
 from domain.events import (
@@ -33,25 +33,39 @@ _TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "any": {"
 
 @asynccontextmanager
 async def open_model(
-    *, api_key: str, base_url: str | None, model: str, timeout_seconds: float, max_retries: int, max_input_tokens: int
+    *,
+    api_key: str,
+    base_url: str | None,
+    model: str,
+    timeout_seconds: float,
+    max_retries: int,
+    max_input_tokens: int,
+    connect_timeout_seconds: float = 10.0,
+    patience: Patience | None = None,
 ) -> AsyncIterator[AnthropicChatModel]:
     """The model and its SDK client for the container's lifetime; the client closes with the app."""
-    client = AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries)
+    timeout = anthropic.Timeout(timeout_seconds, connect=connect_timeout_seconds)
+    client = AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     try:
-        yield AnthropicChatModel(client, model, max_input_tokens)
+        yield AnthropicChatModel(client, model, max_input_tokens, patience)
     finally:
         await client.close()
 
 
 class AnthropicChatModel(ChatModel):
-    def __init__(self, client: AsyncAnthropic, model: str, max_input_tokens: int) -> None:
+    def __init__(
+        self, client: AsyncAnthropic, model: str, max_input_tokens: int, patience: Patience | None = None
+    ) -> None:
         self._client = client
+        self._patience = patience or Patience()
         self._model = model
         self._max_input_tokens = max_input_tokens
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         params = self.request_body(request)
-        async for event in relay(lambda: self._client.messages.create(**params), _events, self._translate):
+        async for event in relay(
+            lambda: self._client.messages.create(**params), _events, self._translate, VENDOR, self._patience
+        ):
             yield event
 
     def _translate(self, error: Exception) -> UpstreamError | None:

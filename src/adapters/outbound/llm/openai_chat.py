@@ -14,7 +14,7 @@ from openai import AsyncAPIResponse, AsyncOpenAI
 
 from adapters.outbound.llm.errors import connection_error, status_error, stream_error
 from adapters.outbound.llm.history import ToolRound, Turn, prepare
-from adapters.outbound.llm.streaming import relay
+from adapters.outbound.llm.streaming import Patience, relay
 from application.errors import UpstreamError
 from application.ports import ChatModel
 from domain.events import (
@@ -34,19 +34,31 @@ VENDOR = "The OpenAI-compatible API"
 
 @asynccontextmanager
 async def open_model(
-    *, api_key: str, base_url: str | None, model: str, timeout_seconds: float, max_retries: int, max_input_tokens: int
+    *,
+    api_key: str,
+    base_url: str | None,
+    model: str,
+    timeout_seconds: float,
+    max_retries: int,
+    max_input_tokens: int,
+    connect_timeout_seconds: float = 10.0,
+    patience: Patience | None = None,
 ) -> AsyncIterator[OpenAIChatModel]:
     """The model and its SDK client for the container's lifetime; the client closes with the app."""
-    client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_seconds, max_retries=max_retries)
+    timeout = openai.Timeout(timeout_seconds, connect=connect_timeout_seconds)
+    client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     try:
-        yield OpenAIChatModel(client, model, max_input_tokens)
+        yield OpenAIChatModel(client, model, max_input_tokens, patience)
     finally:
         await client.close()
 
 
 class OpenAIChatModel(ChatModel):
-    def __init__(self, client: AsyncOpenAI, model: str, max_input_tokens: int) -> None:
+    def __init__(
+        self, client: AsyncOpenAI, model: str, max_input_tokens: int, patience: Patience | None = None
+    ) -> None:
         self._client = client
+        self._patience = patience or Patience()
         self._model = model
         self._max_input_tokens = max_input_tokens
 
@@ -60,7 +72,7 @@ class OpenAIChatModel(ChatModel):
             create = self._client.chat.completions.with_streaming_response.create
             return await _Completion(create(model=params["model"], messages=[], stream=True, extra_body=params)).open()
 
-        async for event in relay(open_completion, _events, self._translate):
+        async for event in relay(open_completion, _events, self._translate, VENDOR, self._patience):
             yield event
 
     def _translate(self, error: Exception) -> UpstreamError | None:
