@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 
+import httpx
 import pytest
 
 from adapters.observability import JsonFormatter, RedactingFilter, redact
+from tests.integration.conftest import ServeFactory, llm_config
+from tests.integration.mock_llm import MockLLM, Reply
 
 
 @pytest.mark.parametrize(
@@ -53,3 +57,51 @@ def test_the_filter_redacts_arguments_and_exception_text(caplog: pytest.LogCaptu
     assert "sk-AAAA1111BBBB" not in line
     assert "tok-SECRET-9" not in line
     assert "ValueError" in parsed["exception"]
+
+
+def test_a_server_logs_json_lines_without_the_credentials_it_was_sent(serve: ServeFactory, mock_llm: MockLLM) -> None:
+    server = serve(
+        llm_config(mock_llm)
+        + 'log_level = "debug"\nlog_format = "json"\n'
+        + '[[agents]]\nname = "down"\nkind = "agui-http"\nurl = "http://user:pw-IN-URL-77@127.0.0.1:9/agent"\n'
+    )
+    secret_headers = {"authorization": "Bearer tok-HEADER-SECRET-1", "x-api-key": "xk-HEADER-SECRET-2"}
+    mock_llm.script(Reply(status=401, error={"error": {"message": "Incorrect API key provided: sk-test-secret-key"}}))
+
+    for path, body in [
+        ("/agent/default/run", run_body("t-log-1", {"apiKey": "sk-PROPS-SECRET-3"})),
+        ("/agent/down/run", run_body("t-log-2", {"token": "PROPS-SECRET-4"})),
+    ]:
+        with httpx.stream("POST", server.url + path, json=body, headers=secret_headers, timeout=30) as response:
+            list(response.iter_lines())
+    server.process.terminate()
+    server.process.wait(timeout=15)
+    time.sleep(0.2)
+
+    lines = [line for line in server.log if line.strip()]
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    assert {"time", "level", "logger", "message"} <= set(entries[0])
+    assert any(entry["logger"].startswith("uvicorn") for entry in entries)
+    assert any("UPSTREAM_UNAVAILABLE" in entry["message"] or "down" in entry["message"] for entry in entries)
+    text = "\n".join(lines)
+    for secret in (
+        "tok-HEADER-SECRET-1",
+        "xk-HEADER-SECRET-2",
+        "sk-PROPS-SECRET-3",
+        "PROPS-SECRET-4",
+        "sk-test-secret-key",
+        "pw-IN-URL-77",
+    ):
+        assert secret not in text, secret
+
+
+def run_body(thread_id: str, props: dict[str, str]) -> dict[str, object]:
+    return {
+        "threadId": thread_id,
+        "runId": f"run-{thread_id}",
+        "state": {},
+        "messages": [{"id": "u1", "role": "user", "content": "hi"}],
+        "tools": [],
+        "context": [],
+        "forwardedProps": props,
+    }
