@@ -11,8 +11,10 @@ REFERENCE_INSTALLED := $(REFERENCE)/node_modules/.package-lock.json
 
 # Extra flags for `make bench`, e.g. BENCH_ARGS='--postgres postgresql+asyncpg://postgres@127.0.0.1:5432/postgres'.
 BENCH_ARGS ?=
+# Extra flags for `make reliability`, e.g. RELIABILITY_ARGS='--smoke' or '--checks faults,abort'.
+RELIABILITY_ARGS ?=
 
-.PHONY: bench-store serve check lint typecheck imports test bench lock clean
+.PHONY: bench-store serve check lint typecheck imports test bench reliability lock clean
 
 serve: $(INSTALLED)
 	$(BIN)/agui-runtime serve
@@ -48,6 +50,11 @@ $(REFERENCE_INSTALLED): $(REFERENCE)/package.json $(REFERENCE)/package-lock.json
 # the 1.10.6 client's wire protocol; writes the side-by-side table to bench/results/.
 bench: $(INSTALLED) $(REFERENCE_INSTALLED)
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+# The reliability suite against one server process: fuzzing, malformed input, an upstream fault matrix, an
+# abort storm, a soak and poisoning checks; one PASS/FAIL line each, the report in bench/results/.
+reliability: $(INSTALLED)
+	$(BIN)/python -m bench.reliability $(RELIABILITY_ARGS)
 
 bench-store: $(INSTALLED)
 	$(BIN)/python -m bench.store --threads 100000 --samples 2000

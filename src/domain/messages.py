@@ -18,6 +18,22 @@ class Role(StrEnum):
     DEVELOPER = "developer"
 
 
+def _has_nul(value: object) -> bool:
+    """Whether a text, or any key or text inside a JSON value, holds U+0000 (iteratively: no deep recursion)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
 class MessageStatus(StrEnum):
     """Where a message stands: still streaming, complete, or cut off by a failure (kept, never lost)."""
 
@@ -26,9 +42,12 @@ class MessageStatus(StrEnum):
     FAILED = "failed"
 
 
-def _check_common(message_id: str, created_at: datetime) -> None:
+def _check_common(message_id: str, created_at: datetime, *texts: object) -> None:
     if not message_id:
         raise InvalidMessage("a message needs a non-empty id")
+    if "\x00" in message_id or any(_has_nul(text) for text in texts):
+        # No store keeps it (PostgreSQL text and JSON refuse U+0000), and no model needs it.
+        raise InvalidMessage(f"message {message_id[:64]!r} contains a NUL character (U+0000); remove it")
     if created_at.tzinfo is None or created_at.utcoffset() is None:
         raise InvalidMessage(f"message {message_id!r}: createdAt must carry a time zone")
 
@@ -43,7 +62,7 @@ class TextMessage:
     status: MessageStatus = MessageStatus.SUCCESS
 
     def __post_init__(self) -> None:
-        _check_common(self.id, self.created_at)
+        _check_common(self.id, self.created_at, self.content)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -58,7 +77,7 @@ class ActionExecutionMessage:
     status: MessageStatus = MessageStatus.SUCCESS
 
     def __post_init__(self) -> None:
-        _check_common(self.id, self.created_at)
+        _check_common(self.id, self.created_at, self.name, self.arguments)
         if not self.name:
             raise InvalidMessage(f"action execution {self.id!r} needs a name")
         if not is_json_value(self.arguments):
@@ -78,7 +97,7 @@ class ResultMessage:
     status: MessageStatus = MessageStatus.SUCCESS
 
     def __post_init__(self) -> None:
-        _check_common(self.id, self.created_at)
+        _check_common(self.id, self.created_at, self.result, self.action_execution_id, self.action_name)
         if not self.action_execution_id:
             raise InvalidMessage(f"result {self.id!r} needs the id of the action execution it answers")
 
@@ -100,7 +119,7 @@ class AgentStateMessage:
     status: MessageStatus = MessageStatus.SUCCESS
 
     def __post_init__(self) -> None:
-        _check_common(self.id, self.created_at)
+        _check_common(self.id, self.created_at, self.state)
         if not is_json_value(self.state):
             raise InvalidMessage(f"agent state message {self.id!r}: state must be JSON")
 

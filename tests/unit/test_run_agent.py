@@ -169,7 +169,7 @@ async def test_a_frontend_call_does_not_end_the_run_and_a_backend_call_is_execut
         ([RunFailed("AGENT_ERROR", "The counter broke.")], RunFailed("AGENT_ERROR", "The counter broke.")),
         (
             [TextMessageStarted("m1"), TextMessageChunk("m1", "par")],
-            RunFailed("UNKNOWN", "Agent 'planner' ended its event stream without RUN_FINISHED."),
+            RunFailed("UPSTREAM_ERROR", "Agent 'planner' ended its event stream without RUN_FINISHED."),
         ),
         (
             [UpstreamUnavailable("Agent 'planner' could not be reached.")],

@@ -97,7 +97,7 @@ async def relay_agent(
                         yield await recorder.execute(actions, done)
     await recorder.cut_off()
     if not session.finished:
-        yield RunFailed("UNKNOWN", f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED.")
+        yield RunFailed("UPSTREAM_ERROR", f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED.")
         return
     if session.state or not session.running:
         session.active = False

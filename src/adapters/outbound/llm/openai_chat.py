@@ -76,6 +76,11 @@ class OpenAIChatModel(ChatModel):
             yield event
 
     def _translate(self, error: Exception) -> UpstreamError | None:
+        if isinstance(error, _Truncated):
+            return UpstreamError(
+                f"{VENDOR} ended its answer early: the stream stopped without a finish reason or [DONE].",
+                code="UPSTREAM_ERROR",
+            )
         if isinstance(error, _StreamError):
             return stream_error(VENDOR, error.body, self._client.api_key)
         if isinstance(error, openai.APIStatusError):
@@ -156,6 +161,10 @@ class _StreamError(Exception):
         self.body = body
 
 
+class _Truncated(Exception):
+    """The stream ended before the server said the answer was complete."""
+
+
 class _Completion:
     """One streamed completion as plain JSON chunks. The SDK sends the request (retries, status errors,
     timeouts) and hands over the response; the chunks are read here as plain JSON, because building
@@ -176,7 +185,7 @@ class _Completion:
         """Server-sent events: `data:` lines up to a blank line are one event; `[DONE]` ends the stream."""
         assert self._response is not None
         data: list[str] = []
-        done = False
+        done = finished = False
         async for line in self._response.iter_lines():
             if done:
                 # Read the body to its end, as the SDK's own stream does: a response closed unread costs
@@ -196,7 +205,12 @@ class _Completion:
             if isinstance(chunk, dict):
                 if chunk.get("error"):
                     raise _StreamError(chunk)
+                choices = chunk.get("choices")
+                if isinstance(choices, list) and any(isinstance(c, dict) and c.get("finish_reason") for c in choices):
+                    finished = True  # some compatible servers send no [DONE] after it
                 yield chunk
+        if not done and not finished:
+            raise _Truncated()
 
 
 async def _events(completion: _Completion) -> AsyncIterator[RunEvent]:

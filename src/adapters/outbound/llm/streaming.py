@@ -4,6 +4,7 @@ run ends (an abort included, so the upstream connection closes at once), and tra
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
@@ -64,7 +65,19 @@ async def relay(
     except TimeoutError:
         raise UpstreamError(f"{vendor} stalled: {stalled}.", code=UPSTREAM_TIMEOUT) from None
     except Exception as error:
-        upstream = translate(error)
+        upstream = translate(error) or _while_streaming(vendor, error)
         if upstream is None:
             raise
         raise upstream from None
+
+
+def _while_streaming(vendor: str, error: Exception) -> UpstreamError | None:
+    """Failures the SDKs leave as they are once a stream has started: the connection dropped (their HTTP
+    library's transport errors, recognised by module so as not to import it) or a chunk that is not JSON."""
+    if isinstance(error, json.JSONDecodeError):
+        return UpstreamError(f"{vendor} sent a part of its answer that is not JSON.", code="UPSTREAM_ERROR")
+    if type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "h11", "anyio"):
+        return UpstreamError(
+            f"{vendor} dropped the connection mid-answer ({type(error).__name__}).", code="NETWORK_ERROR"
+        )
+    return None
