@@ -27,6 +27,16 @@ class RequestContext:
     url: str | None = None
     public_api_key: str | None = field(default=None, repr=False)
 
+    @classmethod
+    def from_headers(
+        cls, properties: JsonObject, headers: Iterable[tuple[str, str]], allowlist: HeaderAllowlist
+    ) -> RequestContext:
+        """The context of an HTTP request, whichever protocol carried it: the configured properties, the
+        allowlisted headers and the CopilotKit Cloud public key."""
+        given = list(headers)
+        public_key = next((value for name, value in given if name.lower() == "x-copilotcloud-public-api-key"), None)
+        return cls(dict(properties), allowlist.select(given), public_api_key=public_key or None)
+
     def with_properties(self, properties: JsonObject) -> RequestContext:
         """This context with `properties` merged over its own (the request's values win)."""
         return RequestContext(

@@ -19,9 +19,14 @@ async def closed_after(stream: AsyncIterator[T]) -> AsyncIterator[AsyncIterator[
     try:
         yield stream
     finally:
-        aclose = getattr(stream, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_stream(stream)
+
+
+async def close_stream(stream: object) -> None:
+    """Close an async iterator that can be closed (a generator, a stream object); others need nothing."""
+    aclose = getattr(stream, "aclose", None)
+    if aclose is not None:
+        await aclose()
 
 
 @runtime_checkable

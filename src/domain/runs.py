@@ -29,3 +29,8 @@ class RunRecord:
     finished_at: datetime | None = None
     error_code: str | None = None
     events: tuple[RunEvent, ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        """The run has its final record (a replay shows it); one still `running` may be live elsewhere."""
+        return self.status is not RunStatus.RUNNING

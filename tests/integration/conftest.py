@@ -177,15 +177,17 @@ def v2_client(url: str, scenario: str, args: dict[str, object] | None = None, ti
     """Run the real v2 clients (driver_v2.cjs: @ag-ui/client 0.0.59, @copilotkit/core 1.75.0) once; return what
     they printed: events, messages, state, errors, every request sent and each SSE frame checked against
     @ag-ui/core's schemas (`schemaErrors`)."""
+    process = start_v2_client(url, scenario, args or {})
+    stdout, stderr = process.communicate(timeout=timeout)
+    assert process.returncode == 0, stderr
+    result: dict[str, Any] = json.loads(stdout)
+    return result
+
+
+def start_v2_client(url: str, scenario: str, args: dict[str, object]) -> subprocess.Popen[str]:
+    """Start the v2 clients (driver_v2.cjs) in the background; read their JSON from stdout."""
     node = shutil.which("node")
     if node is None or not (CLIENT_DIR / "node_modules" / "@copilotkit" / "core").is_dir():
         pytest.fail("the v2 clients are not installed: run `make check` (it runs `npm ci` in tests/integration/client)")
-    done = subprocess.run(
-        [node, str(CLIENT_DIR / "driver_v2.cjs"), scenario, url, json.dumps(args or {})],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-    assert done.returncode == 0, done.stderr
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
+    command = [node, str(CLIENT_DIR / "driver_v2.cjs"), scenario, url, json.dumps(args)]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

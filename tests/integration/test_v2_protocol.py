@@ -6,7 +6,6 @@ driven by the real clients current CopilotKit frontends use: `@ag-ui/client` 0.0
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from typing import Any
 
@@ -395,13 +394,6 @@ def test_a_thread_started_over_graphql_is_listed_and_replayed_over_v2(serve: Ser
     assert types(events)[0] == "RUN_STARTED"
     assert types(events)[-1] == "RUN_FINISHED"
     assert httpx.get(f"{server.url}/threads/gql-thread/state").json() == {"state": None}
-
-
-def start_v2_client(url: str, scenario: str, args: dict[str, Any]) -> subprocess.Popen[str]:
-    from tests.integration.conftest import CLIENT_DIR
-
-    command = ["node", str(CLIENT_DIR / "driver_v2.cjs"), scenario, url, json.dumps(args)]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def test_an_agent_stream_that_ends_early_is_closed_for_the_client_and_fails(

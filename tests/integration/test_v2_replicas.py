@@ -9,10 +9,10 @@ import uuid
 
 import httpx
 
-from tests.integration.conftest import ServeFactory, llm_config, v2_client
+from tests.integration.conftest import ServeFactory, llm_config, start_v2_client, v2_client
 from tests.integration.databases import postgres_database, redis_url
 from tests.integration.mock_llm import MockLLM, Reply
-from tests.integration.test_v2_protocol import clean, start_v2_client, types
+from tests.integration.test_v2_protocol import clean, types
 
 
 async def test_a_run_on_one_replica_is_connected_to_and_stopped_from_the_other(

@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from application.errors import InvalidInput, RunExists, ThreadBusy
 from application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
 from application.requests import BeforeRequest, RequestContext
-from application.streams import Stoppable, closed_after
+from application.streams import Stoppable, close_stream, closed_after
 from application.use_cases.generate_response import ChatRun
 from application.use_cases.recording import STOPPED, check_thread_access
 from domain.events import RunEvent, RunFailed, RunFinished
-from domain.runs import RunRecord, RunStatus
+from domain.runs import RunRecord
 
 logger = logging.getLogger("agui_runtime.live")
 
@@ -159,12 +159,10 @@ class LiveRunner:
         active = await self.live.active_run(thread_id)
         follower = self.live.follow(active) if active is not None else None
         runs = await self.store.list_runs(thread_id)
-        ended = tuple(run for run in runs if run.status is not RunStatus.RUNNING)
+        ended = tuple(run for run in runs if run.ended)
         if follower is None or any(run.id == active for run in ended):
             if follower is not None:
-                aclose = getattr(follower, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+                await close_stream(follower)
             return ThreadReplay(ended, None)
         return ThreadReplay(ended, follower, active)
 

@@ -9,7 +9,7 @@ from application.errors import ApplicationError, NotFound
 from application.ports import AgentFilter, RequestHooks, ThreadStore
 from application.requests import BeforeRequest, RequestContext
 from domain.messages import Message
-from domain.runs import RunRecord, RunStatus
+from domain.runs import RunRecord
 from domain.thread import ThreadPage
 
 MAX_PAGE = 1000
@@ -64,7 +64,7 @@ class ThreadQueries:
         thread = await self.store.get_thread(thread_id, with_messages=False)
         if thread is None or not thread.accessible_by(principal):
             raise NotFound(f"Thread '{thread_id}' was not found.")
-        return tuple(run for run in await self.store.list_runs(thread_id) if run.status is not RunStatus.RUNNING)
+        return tuple(run for run in await self.store.list_runs(thread_id) if run.ended)
 
     async def clear(self, request: RequestContext) -> int:
         principal = await self._principal("threads/clear", request)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 from ag_ui.core import AssistantMessage, BaseEvent, RunAgentInput, ToolMessage
@@ -40,6 +40,7 @@ from application.errors import (
 from application.limits import LimitExceeded
 from application.ports import AgentFilter
 from application.requests import HeaderAllowlist, RequestContext
+from application.streams import close_stream
 from application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
 from application.use_cases.list_agents import ListAgents, ListAgentsQuery
 from application.use_cases.live_runs import LiveRunner
@@ -227,10 +228,9 @@ class AguiEndpoint:
 
     async def _resource(self, request: Request, params: dict[str, Any], path: str) -> Response:
         http_method = str(params.get("httpMethod") or "GET").upper()
-        rest = path.split("?", 1)[0].strip("/")
-        query = (
-            dict(pair.split("=", 1) for pair in path.split("?", 1)[1].split("&") if "=" in pair) if "?" in path else {}
-        )
+        target = urlsplit(path)
+        rest = target.path.strip("/")
+        query = dict(parse_qsl(target.query))
         for method, name, pattern in _ROUTES:
             match = pattern.fullmatch(rest)
             if (
@@ -239,9 +239,7 @@ class AguiEndpoint:
                 and name in ("threads", "clear", "messages", "events", "state")
             ):
                 segments = [unquote(group) for group in match.groups()]
-                return await self._threads(
-                    name, segments, request, {key: unquote(value) for key, value in query.items()}
-                )
+                return await self._threads(name, segments, request, query)  # parse_qsl has decoded it
         raise _Refused(400, "invalid_request", f"No resource {http_method} {path!r}.", "INVALID_REQUEST")
 
     async def _route(
@@ -325,11 +323,7 @@ class AguiEndpoint:
         return run_input
 
     def _context(self, request: Request, forwarded: object = None) -> RequestContext:
-        context = RequestContext(
-            properties=dict(self._properties),
-            headers=self._forward_headers.select(request.headers.items()),
-            public_api_key=request.headers.get("x-copilotcloud-public-api-key") or None,
-        )
+        context = RequestContext.from_headers(self._properties, request.headers.items(), self._forward_headers)
         if isinstance(forwarded, dict):
             # The client's `properties` arrive merged into `forwardedProps`; the model's own knobs are not
             # properties.
@@ -563,9 +557,7 @@ async def _frames(events: AsyncIterator[RunEvent], outgoing: OutgoingEvents) -> 
         for converted in outgoing.finish():
             yield encode(converted)
     finally:
-        aclose = getattr(events, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_stream(events)
 
 
 def _replayed(record: RunRecord) -> list[BaseEvent]:

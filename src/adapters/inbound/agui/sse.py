@@ -12,6 +12,8 @@ from ag_ui.core import BaseEvent
 from ag_ui.encoder import EventEncoder
 from starlette.responses import StreamingResponse
 
+from application.streams import close_stream
+
 KEEP_ALIVE_SECONDS = 15.0
 KEEP_ALIVE = b": keep-alive\n\n"
 HEADERS = {"cache-control": "no-cache", "connection": "keep-alive", "x-accel-buffering": "no"}
@@ -46,9 +48,7 @@ async def _with_keep_alive(frames: AsyncIterator[bytes], interval: float) -> Asy
             pending.cancel()
             with contextlib.suppress(BaseException):
                 await pending
-        aclose = getattr(frames, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_stream(frames)
 
 
 def event_stream(frames: AsyncIterator[bytes], keep_alive: float = KEEP_ALIVE_SECONDS) -> StreamingResponse:

@@ -270,11 +270,7 @@ class GraphQLEndpoint:
         return StreamingResponse(multipart(payloads), headers=MULTIPART_HEADERS)
 
     def _request_context(self, request: Request) -> RequestContext:
-        return RequestContext(
-            properties=dict(self._properties),
-            headers=self._forward_headers.select(request.headers.items()),
-            public_api_key=request.headers.get("x-copilotcloud-public-api-key") or None,
-        )
+        return RequestContext.from_headers(self._properties, request.headers.items(), self._forward_headers)
 
     @staticmethod
     async def _closing(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from application.errors import UpstreamError
+from application.streams import close_stream
 from domain.events import RunEvent
 
 UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
@@ -58,9 +59,7 @@ async def relay(
                 deadline = loop.time() + patience.idle
                 stalled = f"nothing for {patience.idle:g} s mid-answer (AGUI_LLM_IDLE_TIMEOUT_SECONDS)"
         finally:
-            aclose = getattr(source, "aclose", None)
-            if aclose is not None:
-                await aclose()
+            await close_stream(source)
             await stream.close()
     except TimeoutError:
         raise UpstreamError(f"{vendor} stalled: {stalled}.", code=UPSTREAM_TIMEOUT) from None
