@@ -34,9 +34,15 @@ imports: $(INSTALLED)
 test: $(INSTALLED) $(CLIENT_INSTALLED) $(REFERENCE_INSTALLED)
 	$(BIN)/pytest
 
-$(INSTALLED): pyproject.toml requirements.lock
+# `src/` is installed as the package `agui_runtime` in setuptools' strict editable mode: a tree of links to
+# the source files that mypy and every other tool can follow. A module added or removed needs a reinstall,
+# so the install also depends on the folders of src/ (their times change when a file is added or removed).
+SRC_DIRS := $(shell find src -type d -not -name __pycache__ 2>/dev/null)
+
+$(INSTALLED): pyproject.toml requirements.lock $(SRC_DIRS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock \
+		--config-settings editable_mode=strict -e '.[dev]'
 	touch $@
 
 $(CLIENT_INSTALLED): $(CLIENT)/package.json $(CLIENT)/package-lock.json

@@ -139,7 +139,7 @@ def start_ours(mock_url: str, store_url: str, workers: int, scratch: Path, extra
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGUI_")}
     env["PYTHONPATH"] = str(ROOT)
     port = free_port()
-    command = [sys.executable, "-m", "bootstrap", "serve", "--config", str(config), "--port", str(port)]
+    command = [sys.executable, "-m", "agui_runtime", "serve", "--config", str(config), "--port", str(port)]
     command += ["--workers", str(workers)]
     label = f"agui-runtime ({workers} worker{'s' if workers > 1 else ''})"
     # Logging at warning, as the reference logs at error by default: no access line per request.

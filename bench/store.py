@@ -23,12 +23,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, insert
 
-from adapters.outbound.state.sql import SqlThreadStore, open_sql_store
-from adapters.outbound.state.sql.tables import agent_states, messages, threads
-from adapters.outbound.system import SystemClock
+from agui_runtime.adapters.outbound.state.sql import SqlThreadStore, open_sql_store
+from agui_runtime.adapters.outbound.state.sql.tables import agent_states, messages, threads
+from agui_runtime.adapters.outbound.system import SystemClock
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.messages import Role, TextMessage
 from bench.databases import percentile, scratch_postgres
-from domain.agent_state import AgentStateKey
-from domain.messages import Role, TextMessage
 
 BATCH = 5_000
 

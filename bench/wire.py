@@ -18,7 +18,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+from agui_runtime.adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
 
 GENERATE = GENERATE_COPILOT_RESPONSE
 LOAD_AGENT_STATE = (Path(__file__).parent / "loadAgentState.graphql").read_text(encoding="utf-8")

@@ -31,20 +31,20 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.inbound.agui import AguiEndpoint, AguiUseCases
-from adapters.inbound.cli.commands import DbUpgradeCommand, ServeCommand, parse_command
-from adapters.inbound.graphql.context import UseCases
-from adapters.inbound.graphql.http import GraphQLEndpoint
-from adapters.inbound.graphql.limits import QueryLimits
-from adapters.inbound.graphql.run_view import ActiveRuns
-from adapters.inbound.graphql.schema import build_graphql_schema
-from adapters.inbound.http.cors import Cors
-from adapters.inbound.http.health import health_router
-from adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
-from adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
-from adapters.observability import configure_logging
-from adapters.outbound.actions import BackendAction, PythonActionRegistry, backend_action, load_action
-from adapters.outbound.agents import (
+from agui_runtime.adapters.inbound.agui import AguiEndpoint, AguiUseCases
+from agui_runtime.adapters.inbound.cli.commands import DbUpgradeCommand, ServeCommand, parse_command
+from agui_runtime.adapters.inbound.graphql.context import UseCases
+from agui_runtime.adapters.inbound.graphql.http import GraphQLEndpoint
+from agui_runtime.adapters.inbound.graphql.limits import QueryLimits
+from agui_runtime.adapters.inbound.graphql.run_view import ActiveRuns
+from agui_runtime.adapters.inbound.graphql.schema import build_graphql_schema
+from agui_runtime.adapters.inbound.http.cors import Cors
+from agui_runtime.adapters.inbound.http.health import health_router
+from agui_runtime.adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
+from agui_runtime.adapters.inbound.http.mounting import PrefixRoute, chain_lifespans
+from agui_runtime.adapters.observability import configure_logging
+from agui_runtime.adapters.outbound.actions import BackendAction, PythonActionRegistry, backend_action, load_action
+from agui_runtime.adapters.outbound.agents import (
     ConfiguredAgents,
     Entry,
     HttpAgent,
@@ -53,29 +53,29 @@ from adapters.outbound.agents import (
     Unsupported,
     load_python_agent,
 )
-from adapters.outbound.guardrails import ModelGuardrails, open_cloud_guardrails
-from adapters.outbound.hooks import PythonHooks, load_hook
-from adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
-from adapters.outbound.live import InProcessLiveRuns
-from adapters.outbound.llm.streaming import Patience
-from adapters.outbound.state.memory import InMemoryThreadStore
-from adapters.outbound.state.sql import open_sql_store
-from adapters.outbound.system import SystemClock, UuidIdGenerator
-from adapters.settings import Settings, SettingsError, load_settings
-from adapters.settings.settings import check_path
-from application.actions import CombinedActions
-from application.errors import RequestRejected, UpstreamUnavailable
-from application.limits import RunLimits
-from application.ports import ChatModel, Guardrails, LiveRuns, ThreadStore
-from application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
-from application.use_cases.generate_response import GenerateResponse
-from application.use_cases.list_agents import ListAgents
-from application.use_cases.live_runs import LiveRunner
-from application.use_cases.load_agent_state import LoadAgentState
-from application.use_cases.run_agent import RunAgent
-from application.use_cases.suggest import Suggest
-from application.use_cases.threads import ThreadQueries
-from domain.agents import AgentDescriptor
+from agui_runtime.adapters.outbound.guardrails import ModelGuardrails, open_cloud_guardrails
+from agui_runtime.adapters.outbound.hooks import PythonHooks, load_hook
+from agui_runtime.adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
+from agui_runtime.adapters.outbound.live import InProcessLiveRuns
+from agui_runtime.adapters.outbound.llm.streaming import Patience
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.adapters.outbound.state.sql import open_sql_store
+from agui_runtime.adapters.outbound.system import SystemClock, UuidIdGenerator
+from agui_runtime.adapters.settings import Settings, SettingsError, load_settings
+from agui_runtime.adapters.settings.settings import check_path
+from agui_runtime.application.actions import CombinedActions
+from agui_runtime.application.errors import RequestRejected, UpstreamUnavailable
+from agui_runtime.application.limits import RunLimits
+from agui_runtime.application.ports import ChatModel, Guardrails, LiveRuns, ThreadStore
+from agui_runtime.application.requests import AfterRequest, BeforeRequest, HeaderAllowlist, RequestContext
+from agui_runtime.application.use_cases.generate_response import GenerateResponse
+from agui_runtime.application.use_cases.list_agents import ListAgents
+from agui_runtime.application.use_cases.live_runs import LiveRunner
+from agui_runtime.application.use_cases.load_agent_state import LoadAgentState
+from agui_runtime.application.use_cases.run_agent import RunAgent
+from agui_runtime.application.use_cases.suggest import Suggest
+from agui_runtime.application.use_cases.threads import ThreadQueries
+from agui_runtime.domain.agents import AgentDescriptor
 
 __all__ = [
     "AfterRequest",
@@ -164,7 +164,10 @@ class ModelOpener(Protocol):
 
 # Each vendor's adapter is imported only when it is configured: the SDKs weigh 23 MB (openai) and 39 MB
 # (anthropic) of resident memory per worker.
-_CHAT_MODELS = {"openai": "adapters.outbound.llm.openai_chat", "anthropic": "adapters.outbound.llm.anthropic_chat"}
+_CHAT_MODELS = {
+    "openai": "agui_runtime.adapters.outbound.llm.openai_chat",
+    "anthropic": "agui_runtime.adapters.outbound.llm.anthropic_chat",
+}
 
 
 async def _chat_model(settings: Settings) -> AsyncIterator[ChatModel | None]:
@@ -225,7 +228,7 @@ async def _live_runs(settings: Settings) -> AsyncIterator[LiveRuns]:
             )
         yield InProcessLiveRuns()
         return
-    from adapters.outbound.live.redis_channel import open_redis_live_runs
+    from agui_runtime.adapters.outbound.live.redis_channel import open_redis_live_runs
 
     async with open_redis_live_runs(settings.live_runs_url, settings.live_runs_prefix) as live:
         yield live
@@ -549,7 +552,7 @@ def _serve_workers(command: ServeCommand, settings: Settings) -> int:
         if code:
             return code
     sock = uvicorn.Config(
-        "bootstrap:create_app", host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None
+        "agui_runtime:create_app", host=settings.host, port=settings.port, log_level=settings.log_level, log_config=None
     ).bind_socket()
     # The workers are told the bound port (the flag may have said 0) and not to migrate again.
     worker_command = dataclasses.replace(command, port=sock.getsockname()[1])

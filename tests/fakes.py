@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
-from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import RequestRejected
-from application.ports import (
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.application.errors import RequestRejected
+from agui_runtime.application.ports import (
     ActionRegistry,
     AgentRunner,
     AgentRunRequest,
@@ -18,14 +18,14 @@ from application.ports import (
     IdGenerator,
     RequestHooks,
 )
-from application.requests import AfterRequest, BeforeRequest, RequestContext
-from application.use_cases.generate_response import GenerateResponse
-from application.use_cases.run_agent import RunAgent
-from domain.agents import AgentDescriptor
-from domain.events import RunEvent, RunFinished
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict
-from domain.json import JsonObject
-from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
+from agui_runtime.application.requests import AfterRequest, BeforeRequest, RequestContext
+from agui_runtime.application.use_cases.generate_response import GenerateResponse
+from agui_runtime.application.use_cases.run_agent import RunAgent
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.events import RunEvent, RunFinished
+from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
 
 class FixedClock(Clock):

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 from hypothesis_graphql import Mode, from_schema, nodes
 
-from adapters.inbound.graphql.schema import build_graphql_schema
+from agui_runtime.adapters.inbound.graphql.schema import build_graphql_schema
 from bench.reliability.client import internals, ready
 from bench.reliability.harness import Env
 from bench.reliability.report import Result, Table

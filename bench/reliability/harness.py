@@ -102,7 +102,7 @@ def start_runtime(
         config = scratch / f"runtime-{attempt}.toml"
         config.write_text(runtime_config(llm_url, agent_url, down_url, store, settings), encoding="utf-8")
         port = servers.free_port()
-        command = [sys.executable, "-m", "bootstrap", "serve", "--config", str(config), "--port", str(port)]
+        command = [sys.executable, "-m", "agui_runtime", "serve", "--config", str(config), "--port", str(port)]
         server = servers._start("agui-runtime", [*command, "--workers", "1"], None, env)
         server.url = f"http://127.0.0.1:{port}/api/copilotkit"
         if _wait_ready(server, 30):

@@ -16,7 +16,7 @@ from typing import Any
 
 import aiohttp
 
-from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+from agui_runtime.adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
 from bench.reliability.client import LEAK, Run, chat_request, internals, read_frame, read_payload, ready, run_input
 from bench.reliability.harness import Env
 from bench.reliability.report import Result, Table

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from application.ports import ActionRegistry
-from application.requests import RequestContext
-from domain.json import JsonObject
-from domain.tools import ActionOutcome, ToolDefinition
+from agui_runtime.application.ports import ActionRegistry
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.tools import ActionOutcome, ToolDefinition
 
 
 class CombinedActions(ActionRegistry):

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from application.errors import ApplicationError
-from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, TextMessage
+from agui_runtime.application.errors import ApplicationError
+from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, TextMessage
 
 RUN_TIMEOUT = "RUN_TIMEOUT"
 

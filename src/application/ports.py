@@ -8,16 +8,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
-from application.requests import AfterRequest, BeforeRequest, RequestContext
-from domain.agent_state import AgentState, AgentStateKey
-from domain.agents import AgentDescriptor
-from domain.events import RunEvent
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict
-from domain.json import JsonObject
-from domain.messages import Message
-from domain.runs import RunRecord
-from domain.thread import Thread, ThreadPage
-from domain.tools import ActionOutcome, ChatRequest, ToolDefinition
+from agui_runtime.application.requests import AfterRequest, BeforeRequest, RequestContext
+from agui_runtime.domain.agent_state import AgentState, AgentStateKey
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.events import RunEvent
+from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.thread import Thread, ThreadPage
+from agui_runtime.domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 
 
 class ThreadStore(Protocol):

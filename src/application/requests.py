@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from domain.json import JsonObject
-from domain.messages import Message
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
 
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol, TypeVar, runtime_checkable
 
-from domain.events import RunFailed
+from agui_runtime.domain.events import RunFailed
 
 T = TypeVar("T")
 

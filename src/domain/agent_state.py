@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.errors import InvalidState
-from domain.json import JsonObject, is_json_value
+from agui_runtime.domain.errors import InvalidState
+from agui_runtime.domain.json import JsonObject, is_json_value
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,9 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
-from domain import events as run_events
-from domain.json import JsonObject
-from domain.messages import (
+from agui_runtime.domain import events as run_events
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import (
     ActionExecutionMessage,
     AgentStateMessage,
     ImageMessage,

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from domain.json import JsonObject, JsonValue
-from domain.messages import Message, Role
+from agui_runtime.domain.json import JsonObject, JsonValue
+from agui_runtime.domain.messages import Message, Role
 
 
 @dataclass(frozen=True, slots=True)

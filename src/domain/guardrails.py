@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from domain.messages import Message, Role, TextMessage
+from agui_runtime.domain.messages import Message, Role, TextMessage
 
 
 @dataclass(frozen=True, slots=True)

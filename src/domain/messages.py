@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from domain.errors import InvalidMessage
-from domain.json import JsonObject, is_json_value
+from agui_runtime.domain.errors import InvalidMessage
+from agui_runtime.domain.json import JsonObject, is_json_value
 
 
 class Role(StrEnum):

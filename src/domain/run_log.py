@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from domain.events import (
+from agui_runtime.domain.events import (
     AgentStateChanged,
     RunEvent,
     StateSnapshot,

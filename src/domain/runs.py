@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from domain.events import RunEvent
+from agui_runtime.domain.events import RunEvent
 
 
 class RunStatus(StrEnum):

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from domain.errors import DomainError
-from domain.messages import AgentStateMessage, Message
+from agui_runtime.domain.errors import DomainError
+from agui_runtime.domain.messages import AgentStateMessage, Message
 
 
 @dataclass(slots=True)

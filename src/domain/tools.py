@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from domain.errors import DomainError
-from domain.json import JsonObject
-from domain.messages import Message
+from agui_runtime.domain.errors import DomainError
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+from agui_runtime.adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
 
 # The client's document, as the runtime knows it; test_compiled_chat checks it against what the real client sends.
 GENERATE = GENERATE_COPILOT_RESPONSE

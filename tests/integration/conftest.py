@@ -18,8 +18,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
-from adapters.settings import Settings
-from bootstrap import create_app
+from agui_runtime.adapters.settings import Settings
+from agui_runtime.bootstrap import create_app
 from tests.integration.agent_server import AgentServer
 from tests.integration.mock_llm import MockLLM
 from tests.integration.remote_endpoint import RemoteEndpointServer
@@ -82,7 +82,7 @@ def serve(tmp_path: Path) -> Iterator[ServeFactory]:
         config_file.write_text(config, encoding="utf-8")
         environment = {key: value for key, value in os.environ.items() if not key.startswith("AGUI_")}
         process = subprocess.Popen(
-            [sys.executable, "-m", "bootstrap", "serve", "--config", str(config_file), "--port", "0"],
+            [sys.executable, "-m", "agui_runtime", "serve", "--config", str(config_file), "--port", "0"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,

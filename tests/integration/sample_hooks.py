@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from application.errors import RequestRejected
-from application.requests import AfterRequest, BeforeRequest, RequestContext
+from agui_runtime.application.errors import RequestRejected
+from agui_runtime.application.requests import AfterRequest, BeforeRequest, RequestContext
 
 TOKENS = {"Bearer alice-token": "alice", "Bearer bob-token": "bob"}
 

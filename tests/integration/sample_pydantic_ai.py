@@ -11,7 +11,7 @@ from pydantic_ai.messages import ModelMessage, ToolReturnPart
 from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 from pydantic_ai.ui import StateDeps
 
-from adapters.outbound.agents.pydantic_ai import PydanticAIAgent
+from agui_runtime.adapters.outbound.agents.pydantic_ai import PydanticAIAgent
 
 
 class Tally(BaseModel):

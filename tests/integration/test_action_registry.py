@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from adapters.outbound.actions import PythonActionRegistry, backend_action, load_action
-from application.requests import RequestContext
+from agui_runtime.adapters.outbound.actions import PythonActionRegistry, backend_action, load_action
+from agui_runtime.application.requests import RequestContext
 
 
 class Forecast(BaseModel):

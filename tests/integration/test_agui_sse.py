@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from adapters.inbound.agui.sse import KEEP_ALIVE, _with_keep_alive
+from agui_runtime.adapters.inbound.agui.sse import KEEP_ALIVE, _with_keep_alive
 
 
 async def test_silence_gets_keep_alive_comments_and_the_awaited_frame_still_arrives() -> None:

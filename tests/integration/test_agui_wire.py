@@ -9,7 +9,7 @@ import pytest
 from ag_ui.core import AssistantMessage, FunctionCall, ToolCall, ToolMessage, UserMessage
 from ag_ui.core import Message as AguiMessage
 
-from adapters.agui_wire import (
+from agui_runtime.adapters.agui_wire import (
     EVENT_ADAPTER,
     AgentProtocolError,
     EventTranslator,
@@ -17,10 +17,10 @@ from adapters.agui_wire import (
     from_agui_messages,
     to_agui_messages,
 )
-from adapters.agui_wire.inputs import forwarded_props
-from application.ports import AgentRunRequest
-from application.requests import RequestContext
-from domain.events import (
+from agui_runtime.adapters.agui_wire.inputs import forwarded_props
+from agui_runtime.application.ports import AgentRunRequest
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.domain.events import (
     CustomEvent,
     RunEvent,
     RunFailed,
@@ -36,8 +36,8 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.json import JsonObject
-from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

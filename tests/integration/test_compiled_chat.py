@@ -28,9 +28,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
-from application.errors import RequestRejected
-from application.requests import BeforeRequest
+from agui_runtime.adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+from agui_runtime.application.errors import RequestRejected
+from agui_runtime.application.requests import BeforeRequest
 from tests.integration.chat import action, chat_data, request_body, result, text
 from tests.integration.conftest import CLIENT_ACCEPT, ClientFactory, make_settings, node_client
 from tests.integration.loopback import Loopback

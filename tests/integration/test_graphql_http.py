@@ -208,7 +208,7 @@ async def test_health_ready_and_unknown_paths(client: httpx.AsyncClient) -> None
 
 
 async def test_payload_framing_encodes_what_json_encodes() -> None:
-    from adapters.inbound.graphql.incremental import multipart, server_sent_events
+    from agui_runtime.adapters.inbound.graphql.incremental import multipart, server_sent_events
 
     async def payloads() -> AsyncIterator[dict[str, Any]]:
         yield {"data": {"text": "naïve ✓", "big": 2**70, "nested": {1: "int key"}}, "hasNext": True}

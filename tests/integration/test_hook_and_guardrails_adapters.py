@@ -9,12 +9,12 @@ import threading
 import httpx
 import pytest
 
-from adapters.outbound.guardrails import CloudGuardrails, ModelGuardrails
-from adapters.outbound.hooks import PythonHooks
-from adapters.outbound.llm.openai_chat import open_model
-from application.errors import GuardrailsUnavailable, RequestRejected
-from application.requests import AfterRequest, BeforeRequest, RequestContext
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict, TopicRules
+from agui_runtime.adapters.outbound.guardrails import CloudGuardrails, ModelGuardrails
+from agui_runtime.adapters.outbound.hooks import PythonHooks
+from agui_runtime.adapters.outbound.llm.openai_chat import open_model
+from agui_runtime.application.errors import GuardrailsUnavailable, RequestRejected
+from agui_runtime.application.requests import AfterRequest, BeforeRequest, RequestContext
+from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict, TopicRules
 from tests.integration.mock_llm import MockLLM, Reply
 
 KEYED = RequestContext(public_api_key="ck_pub_test")

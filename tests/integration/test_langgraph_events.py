@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from ag_ui.core import CustomEvent
 
-from adapters.outbound.agents.copilotkit_remote import LangGraphEvents
-from application.errors import UpstreamError
-from domain.json import JsonObject
+from agui_runtime.adapters.outbound.agents.copilotkit_remote import LangGraphEvents
+from agui_runtime.application.errors import UpstreamError
+from agui_runtime.domain.json import JsonObject
 from tests.integration.remote_endpoint import json_lines
 
 

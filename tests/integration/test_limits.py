@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+from agui_runtime.adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
 from tests.integration.chat import chat_data, text
 from tests.integration.conftest import CLIENT_ACCEPT, ClientFactory, make_settings
 from tests.integration.mock_llm import MockLLM, Reply

@@ -9,11 +9,18 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as aioredis
 
-from adapters.outbound.live import InProcessLiveRuns
-from adapters.outbound.live.redis_channel import RUN_LOST, open_redis_live_runs
-from application.ports import Claim, LiveRuns
-from domain.events import RunEvent, RunFailed, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
-from domain.messages import Role, TextMessage
+from agui_runtime.adapters.outbound.live import InProcessLiveRuns
+from agui_runtime.adapters.outbound.live.redis_channel import RUN_LOST, open_redis_live_runs
+from agui_runtime.application.ports import Claim, LiveRuns
+from agui_runtime.domain.events import (
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TextMessageChunk,
+    TextMessageStarted,
+)
+from agui_runtime.domain.messages import Role, TextMessage
 from tests.fakes import FixedClock
 from tests.integration.databases import redis_url
 

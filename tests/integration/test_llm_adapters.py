@@ -13,13 +13,13 @@ import pytest
 from anthropic import AsyncAnthropic
 from openai import AsyncOpenAI
 
-from adapters.outbound.llm.anthropic_chat import AnthropicChatModel
-from adapters.outbound.llm.openai_chat import OpenAIChatModel
-from application.errors import ConfigurationError, UpstreamError
-from application.ports import ChatModel
-from domain.events import RunEvent, TextMessageChunk
-from domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
-from domain.tools import ChatRequest, ModelParameters, ToolDefinition
+from agui_runtime.adapters.outbound.llm.anthropic_chat import AnthropicChatModel
+from agui_runtime.adapters.outbound.llm.openai_chat import OpenAIChatModel
+from agui_runtime.application.errors import ConfigurationError, UpstreamError
+from agui_runtime.application.ports import ChatModel
+from agui_runtime.domain.events import RunEvent, TextMessageChunk
+from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, Role, TextMessage
+from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 KEY = "sk-very-secret"

@@ -7,7 +7,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from bootstrap import mount
+from agui_runtime.bootstrap import mount
 from tests.integration.conftest import make_settings
 from tests.integration.sample_agents import python_agent
 

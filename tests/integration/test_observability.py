@@ -9,7 +9,7 @@ import time
 import httpx
 import pytest
 
-from adapters.observability import JsonFormatter, RedactingFilter, redact
+from agui_runtime.adapters.observability import JsonFormatter, RedactingFilter, redact
 from tests.integration.conftest import ServeFactory, llm_config
 from tests.integration.mock_llm import MockLLM, Reply
 

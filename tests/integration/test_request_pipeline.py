@@ -11,9 +11,9 @@ from typing import Any
 import httpx
 from asgi_lifespan import LifespanManager
 
-from application.errors import RequestRejected
-from application.requests import BeforeRequest
-from bootstrap import create_app
+from agui_runtime.application.errors import RequestRejected
+from agui_runtime.application.requests import BeforeRequest
+from agui_runtime.bootstrap import create_app
 from tests.integration.chat import action, chat_data, request_body, result, text
 from tests.integration.conftest import CLIENT_ACCEPT, ServeFactory, llm_config, make_settings, node_client
 from tests.integration.mock_llm import MockLLM, Reply, ToolCall

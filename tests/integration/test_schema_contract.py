@@ -12,7 +12,7 @@ from graphql import (
     print_schema,
 )
 
-from adapters.inbound.graphql.schema import build_graphql_schema
+from agui_runtime.adapters.inbound.graphql.schema import build_graphql_schema
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference_schema.graphql"
 INCREMENTAL = (GraphQLDeferDirective, GraphQLStreamDirective)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from adapters.settings import SettingsError, load_settings
-from bootstrap import build_container
+from agui_runtime.adapters.settings import SettingsError, load_settings
+from agui_runtime.bootstrap import build_container
 from tests.integration.conftest import make_settings
 
 
@@ -144,7 +144,7 @@ def test_a_missing_config_file_is_named() -> None:
 
 def test_the_command_stops_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "serve", "--config", str(write(tmp_path, "port = 70000"))],
+        [sys.executable, "-m", "agui_runtime", "serve", "--config", str(write(tmp_path, "port = 70000"))],
         capture_output=True,
         text=True,
         timeout=60,

@@ -70,7 +70,7 @@ def test_db_upgrade_migrates_ahead_of_a_server_that_does_not(serve: ServeFactory
     config.write_text(store, encoding="utf-8")
 
     done = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "db", "upgrade", "--config", str(config)],
+        [sys.executable, "-m", "agui_runtime", "db", "upgrade", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -88,7 +88,7 @@ def test_db_upgrade_against_an_unreachable_database_says_so_without_secrets(tmp_
     config.write_text('state_store_url = "postgresql+asyncpg://agui:s3cret@127.0.0.1:9/agui"\n', encoding="utf-8")
 
     done = subprocess.run(
-        [sys.executable, "-m", "bootstrap", "db", "upgrade", "--config", str(config)],
+        [sys.executable, "-m", "agui_runtime", "db", "upgrade", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -155,7 +155,7 @@ def test_the_recorded_head_is_alembics_and_an_up_to_date_schema_is_not_migrated_
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from adapters.outbound.state.sql.store import HEAD_REVISION, MIGRATIONS
+    from agui_runtime.adapters.outbound.state.sql.store import HEAD_REVISION, MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
@@ -164,8 +164,8 @@ def test_the_recorded_head_is_alembics_and_an_up_to_date_schema_is_not_migrated_
     # The first opening migrates (Alembic loads); the next finds the schema at head without loading it.
     program = (
         "import asyncio, sys\n"
-        "from adapters.outbound.state.sql import open_sql_store\n"
-        "from adapters.outbound.system import SystemClock\n"
+        "from agui_runtime.adapters.outbound.state.sql import open_sql_store\n"
+        "from agui_runtime.adapters.outbound.system import SystemClock\n"
         "async def main():\n"
         f"    async with open_sql_store('sqlite:///{tmp_path / 'head.db'}', SystemClock()) as store:\n"
         "        await store.ping()\n"

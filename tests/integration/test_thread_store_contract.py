@@ -9,13 +9,13 @@ from typing import Any
 
 import pytest
 
-from adapters.outbound.state.memory import InMemoryThreadStore
-from adapters.outbound.state.sql import open_sql_store
-from application.errors import AccessDenied, Conflict
-from application.ports import AgentFilter, ThreadStore
-from domain.agent_state import AgentState, AgentStateKey
-from domain.errors import InvalidState
-from domain.events import (
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.adapters.outbound.state.sql import open_sql_store
+from agui_runtime.application.errors import AccessDenied, Conflict
+from agui_runtime.application.ports import AgentFilter, ThreadStore
+from agui_runtime.domain.agent_state import AgentState, AgentStateKey
+from agui_runtime.domain.errors import InvalidState
+from agui_runtime.domain.events import (
     CustomEvent,
     RunFailed,
     RunStarted,
@@ -28,8 +28,8 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.messages import Role, TextMessage
-from domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.messages import Role, TextMessage
+from agui_runtime.domain.runs import RunRecord, RunStatus
 from tests.fakes import FixedClock
 from tests.integration.databases import postgres_database
 

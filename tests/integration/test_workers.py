@@ -66,7 +66,7 @@ def test_workers_need_a_shared_store(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text('state_store_url = "memory://"\n', encoding="utf-8")
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AGUI_")}
-    command = [sys.executable, "-m", "bootstrap", "serve", "--config", str(config), "--workers", "2"]
+    command = [sys.executable, "-m", "agui_runtime", "serve", "--config", str(config), "--workers", "2"]
     finished = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=30)
     assert finished.returncode == 2
     assert "workers > 1 needs a shared store (SQLite or PostgreSQL)" in finished.stderr
@@ -77,7 +77,7 @@ def test_workers_that_cannot_start_stop_the_server_with_a_failure(tmp_path: Path
     store = f'state_store_url = "sqlite:///{tmp_path / "runtime.db"}"\n'
     config.write_text(store + 'on_before_request = "tests.integration.no_such_module:hook"\n', encoding="utf-8")
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AGUI_")}
-    command = [sys.executable, "-m", "bootstrap", "serve", "--config", str(config), "--workers", "2", "--port", "0"]
+    command = [sys.executable, "-m", "agui_runtime", "serve", "--config", str(config), "--workers", "2", "--port", "0"]
     finished = subprocess.run(command, capture_output=True, text=True, env=environment, timeout=60)
     assert finished.returncode == 1  # not 0: a process supervisor must see that the server failed
     assert "a worker exited while starting" in finished.stderr

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from dependency_injector import providers
 
-from adapters.settings import Settings
-from bootstrap import build_container
+from agui_runtime.adapters.settings import Settings
+from agui_runtime.bootstrap import build_container
 from tests.integration.sample_agents import python_agent
 
 SRC = Path(__file__).resolve().parents[2] / "src"

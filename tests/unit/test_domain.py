@@ -3,11 +3,11 @@ from typing import get_args
 
 import pytest
 
-from domain.agent_state import AgentState, AgentStateKey
-from domain.agents import AgentDescriptor
-from domain.errors import DomainError, InvalidMessage, InvalidState
-from domain.messages import AgentStateMessage, Role, TextMessage
-from domain.thread import Thread
+from agui_runtime.domain.agent_state import AgentState, AgentStateKey
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.errors import DomainError, InvalidMessage, InvalidState
+from agui_runtime.domain.messages import AgentStateMessage, Role, TextMessage
+from agui_runtime.domain.thread import Thread
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -64,8 +64,8 @@ def test_an_agent_is_identified_by_its_name() -> None:
 def test_every_run_event_survives_the_json_codec() -> None:
     import json as json_module
 
-    from domain import events as ev
-    from domain.codec import decode_event, encode_event
+    from agui_runtime.domain import events as ev
+    from agui_runtime.domain.codec import decode_event, encode_event
 
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     user = TextMessage(id="u1", created_at=moment, role=Role.USER, content="hi")
@@ -95,8 +95,8 @@ def test_every_run_event_survives_the_json_codec() -> None:
 
 
 def test_a_run_log_joins_fragments_in_place_and_keeps_the_last_state() -> None:
-    from domain import events as ev
-    from domain.run_log import RunLog
+    from agui_runtime.domain import events as ev
+    from agui_runtime.domain.run_log import RunLog
 
     log = RunLog(
         [

@@ -2,10 +2,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import ConfigurationError, UpstreamError
-from application.use_cases.generate_response import ChatTurn, GenerateResponse
-from domain.events import (
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.application.errors import ConfigurationError, UpstreamError
+from agui_runtime.application.use_cases.generate_response import ChatTurn, GenerateResponse
+from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
     RunFinished,
@@ -18,8 +18,8 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
-from domain.tools import ActionOutcome, ModelParameters, ToolDefinition
+from agui_runtime.domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
+from agui_runtime.domain.tools import ActionOutcome, ModelParameters, ToolDefinition
 from tests.fakes import FakeActions, ScriptedChatModel, chat_use_case
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

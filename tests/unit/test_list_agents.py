@@ -1,5 +1,5 @@
-from application.use_cases.list_agents import ListAgents, ListAgentsQuery
-from domain.agents import AgentDescriptor
+from agui_runtime.application.use_cases.list_agents import ListAgents, ListAgentsQuery
+from agui_runtime.domain.agents import AgentDescriptor
 from tests.fakes import FakeHooks, StaticAgents
 
 

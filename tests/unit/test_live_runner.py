@@ -7,16 +7,23 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.outbound.live import InProcessLiveRuns
-from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import AccessDenied, InvalidInput, RunExists, ThreadBusy
-from application.requests import RequestContext
-from application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
-from application.use_cases.live_runs import LiveRunner
-from domain.events import RunEvent, RunFailed, RunFinished, RunStarted, TextMessageChunk, TextMessageStarted
-from domain.messages import MessageStatus, Role, TextMessage
-from domain.runs import RunRecord, RunStatus
-from domain.tools import ChatRequest
+from agui_runtime.adapters.outbound.live import InProcessLiveRuns
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.application.errors import AccessDenied, InvalidInput, RunExists, ThreadBusy
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
+from agui_runtime.application.use_cases.live_runs import LiveRunner
+from agui_runtime.domain.events import (
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    TextMessageChunk,
+    TextMessageStarted,
+)
+from agui_runtime.domain.messages import MessageStatus, Role, TextMessage
+from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.tools import ChatRequest
 from tests.fakes import FakeHooks, FixedClock, ScriptedChatModel, chat_use_case
 
 QUESTION = TextMessage(id="u1", created_at=FixedClock().now(), role=Role.USER, content="Hi")

@@ -2,12 +2,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import AgentNotFound
-from application.use_cases.load_agent_state import LoadAgentState, LoadAgentStateQuery
-from domain.agent_state import AgentStateKey
-from domain.agents import AgentDescriptor
-from domain.messages import ActionExecutionMessage, AgentStateMessage, ResultMessage, Role, TextMessage
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.application.errors import AgentNotFound
+from agui_runtime.application.use_cases.load_agent_state import LoadAgentState, LoadAgentStateQuery
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.messages import ActionExecutionMessage, AgentStateMessage, ResultMessage, Role, TextMessage
 from tests.fakes import FakeHooks, FixedClock, StaticAgents
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.outbound.state.memory import InMemoryThreadStore
-from application.errors import AccessDenied, GuardrailsUnavailable, RequestRejected
-from application.requests import RequestContext
-from application.use_cases.generate_response import GUARDRAILS_DENIED, ChatTurn, GenerateResponse
-from application.use_cases.load_agent_state import LoadAgentState, LoadAgentStateQuery
-from domain.agent_state import AgentStateKey
-from domain.agents import AgentDescriptor
-from domain.events import (
+from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
+from agui_runtime.application.errors import AccessDenied, GuardrailsUnavailable, RequestRejected
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.use_cases.generate_response import GUARDRAILS_DENIED, ChatTurn, GenerateResponse
+from agui_runtime.application.use_cases.load_agent_state import LoadAgentState, LoadAgentStateQuery
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.events import (
     AgentStateChanged,
     RunEvent,
     RunFailed,
@@ -30,10 +30,10 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.guardrails import GuardrailsVerdict, TopicRules
-from domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
-from domain.runs import RunRecord, RunStatus
-from domain.tools import ActionOutcome, ToolDefinition
+from agui_runtime.domain.guardrails import GuardrailsVerdict, TopicRules
+from agui_runtime.domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
+from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.tools import ActionOutcome, ToolDefinition
 from tests.fakes import (
     FakeActions,
     FakeGuardrails,

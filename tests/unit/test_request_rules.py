@@ -7,14 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from adapters.outbound.guardrails.model import classification_request, read_verdict
-from application.actions import CombinedActions
-from application.errors import GuardrailsUnavailable
-from application.requests import HeaderAllowlist, RequestContext
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict, TopicRules, guardrails_case
-from domain.messages import ResultMessage, Role, TextMessage
-from domain.thread import Thread
-from domain.tools import ActionOutcome
+from agui_runtime.adapters.outbound.guardrails.model import classification_request, read_verdict
+from agui_runtime.application.actions import CombinedActions
+from agui_runtime.application.errors import GuardrailsUnavailable
+from agui_runtime.application.requests import HeaderAllowlist, RequestContext
+from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict, TopicRules, guardrails_case
+from agui_runtime.domain.messages import ResultMessage, Role, TextMessage
+from agui_runtime.domain.thread import Thread
+from agui_runtime.domain.tools import ActionOutcome
 from tests.fakes import FakeActions
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

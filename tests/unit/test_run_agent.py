@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from application.errors import AgentNotFound, UpstreamUnavailable
-from application.requests import RequestContext
-from application.use_cases.run_agent import AgentTurn, RunAgent
-from domain.agent_state import AgentStateKey
-from domain.agents import AgentDescriptor
-from domain.events import (
+from agui_runtime.application.errors import AgentNotFound, UpstreamUnavailable
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.use_cases.run_agent import AgentTurn, RunAgent
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.events import (
     AgentStateChanged,
     CustomEvent,
     RunEvent,
@@ -29,8 +29,8 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.messages import ResultMessage, Role, TextMessage
-from domain.tools import ActionOutcome, ToolDefinition
+from agui_runtime.domain.messages import ResultMessage, Role, TextMessage
+from agui_runtime.domain.tools import ActionOutcome, ToolDefinition
 from tests.fakes import FakeActions, ScriptedAgents, agent_use_case
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)

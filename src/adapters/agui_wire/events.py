@@ -32,8 +32,8 @@ from ag_ui.core import (
 )
 from pydantic import TypeAdapter
 
-from application.errors import UpstreamError
-from domain.events import (
+from agui_runtime.application.errors import UpstreamError
+from agui_runtime.domain.events import (
     CustomEvent,
     RunEvent,
     RunFailed,
@@ -50,7 +50,7 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.json import JsonObject, JsonValue, is_json_value
+from agui_runtime.domain.json import JsonObject, JsonValue, is_json_value
 
 logger = logging.getLogger("agui_runtime.agents")
 

@@ -22,10 +22,10 @@ from ag_ui.core import (
     UserMessage,
 )
 
-from application.ports import AgentRunRequest
-from domain.json import JsonObject, parse_json_object
-from domain.messages import ActionExecutionMessage, ImageMessage, ResultMessage, Role, TextMessage
-from domain.messages import Message as DomainMessage
+from agui_runtime.application.ports import AgentRunRequest
+from agui_runtime.domain.json import JsonObject, parse_json_object
+from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, ResultMessage, Role, TextMessage
+from agui_runtime.domain.messages import Message as DomainMessage
 
 
 def to_agui_messages(messages: Sequence[DomainMessage]) -> list[Message]:

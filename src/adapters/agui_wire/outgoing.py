@@ -27,8 +27,8 @@ from ag_ui.core import (
     ToolCallStartEvent,
 )
 
-from adapters.agui_wire.inputs import to_agui_messages
-from domain import events as run
+from agui_runtime.adapters.agui_wire.inputs import to_agui_messages
+from agui_runtime.domain import events as run
 
 logger = logging.getLogger("agui_runtime.agui")
 

@@ -1,5 +1,5 @@
 """Runtime settings from CLI flags, `AGUI_*` environment variables, a TOML file and defaults."""
 
-from adapters.settings.settings import ActionConfig, AgentConfig, Settings, SettingsError, load_settings
+from agui_runtime.adapters.settings.settings import ActionConfig, AgentConfig, Settings, SettingsError, load_settings
 
 __all__ = ["ActionConfig", "AgentConfig", "Settings", "SettingsError", "load_settings"]

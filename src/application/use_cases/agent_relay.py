@@ -6,11 +6,11 @@ import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 
-from application.ports import ActionRegistry, AgentRunner, AgentRunRequest, ThreadStore
-from application.streams import closed_after
-from application.use_cases.recording import RunRecorder
-from domain.agent_state import AgentStateKey
-from domain.events import (
+from agui_runtime.application.ports import ActionRegistry, AgentRunner, AgentRunRequest, ThreadStore
+from agui_runtime.application.streams import closed_after
+from agui_runtime.application.use_cases.recording import RunRecorder
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.events import (
     AgentStateChanged,
     CustomEvent,
     RunEvent,
@@ -21,7 +21,7 @@ from domain.events import (
     StepFinished,
     StepStarted,
 )
-from domain.json import JsonObject
+from agui_runtime.domain.json import JsonObject
 
 logger = logging.getLogger("agui_runtime.agents")
 

@@ -6,9 +6,9 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field, replace
 
-from application.errors import ApplicationError, ConfigurationError
-from application.limits import RunLimits
-from application.ports import (
+from agui_runtime.application.errors import ApplicationError, ConfigurationError
+from agui_runtime.application.limits import RunLimits
+from agui_runtime.application.ports import (
     ActionRegistry,
     AgentRunner,
     AgentRunRequest,
@@ -19,22 +19,22 @@ from application.ports import (
     RequestHooks,
     ThreadStore,
 )
-from application.requests import BeforeRequest, RequestContext
-from application.streams import closed_after
-from application.use_cases.agent_relay import AgentSession, relay_agent
-from application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
-from domain.agent_state import AgentStateKey
-from domain.agents import AgentDescriptor
-from domain.events import (
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.application.streams import closed_after
+from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_agent
+from agui_runtime.application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
 )
-from domain.guardrails import TopicRules, guardrails_case
-from domain.json import JsonObject
-from domain.messages import Message, Role, TextMessage
-from domain.tools import ChatRequest, ModelParameters, ToolDefinition
+from agui_runtime.domain.guardrails import TopicRules, guardrails_case
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message, Role, TextMessage
+from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.chat")
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from application.ports import AgentRunner, RequestHooks
-from application.requests import BeforeRequest, RequestContext
-from domain.agents import AgentDescriptor
+from agui_runtime.application.ports import AgentRunner, RequestHooks
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.domain.agents import AgentDescriptor
 
 
 @dataclass(frozen=True, slots=True)

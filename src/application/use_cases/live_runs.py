@@ -9,14 +9,14 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from application.errors import InvalidInput, RunExists, ThreadBusy
-from application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
-from application.requests import BeforeRequest, RequestContext
-from application.streams import Stoppable, close_stream, closed_after
-from application.use_cases.generate_response import ChatRun
-from application.use_cases.recording import STOPPED, check_thread_access
-from domain.events import RunEvent, RunFailed, RunFinished
-from domain.runs import RunRecord
+from agui_runtime.application.errors import InvalidInput, RunExists, ThreadBusy
+from agui_runtime.application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.application.streams import Stoppable, close_stream, closed_after
+from agui_runtime.application.use_cases.generate_response import ChatRun
+from agui_runtime.application.use_cases.recording import STOPPED, check_thread_access
+from agui_runtime.domain.events import RunEvent, RunFailed, RunFinished
+from agui_runtime.domain.runs import RunRecord
 
 logger = logging.getLogger("agui_runtime.live")
 

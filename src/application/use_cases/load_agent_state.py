@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from application.errors import AgentNotFound
-from application.ports import AgentRunner, RequestHooks, ThreadStore
-from application.requests import BeforeRequest, RequestContext
-from domain.agent_state import AgentStateKey
-from domain.json import JsonObject
-from domain.messages import Message
+from agui_runtime.application.errors import AgentNotFound
+from agui_runtime.application.ports import AgentRunner, RequestHooks, ThreadStore
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,12 +7,12 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field, replace
 
-from application.errors import AccessDenied, ApplicationError
-from application.limits import RUN_TIMEOUT
-from application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
-from application.requests import AfterRequest, RequestContext
-from application.streams import closed_after
-from domain.events import (
+from agui_runtime.application.errors import AccessDenied, ApplicationError
+from agui_runtime.application.limits import RUN_TIMEOUT
+from agui_runtime.application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
+from agui_runtime.application.requests import AfterRequest, RequestContext
+from agui_runtime.application.streams import closed_after
+from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
     RunFinished,
@@ -24,11 +24,18 @@ from domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
-from domain.json import parse_json_object
-from domain.messages import ActionExecutionMessage, Message, MessageStatus, ResultMessage, Role, TextMessage
-from domain.run_log import RunLog
-from domain.runs import RunRecord, RunStatus
-from domain.tools import ActionOutcome
+from agui_runtime.domain.json import parse_json_object
+from agui_runtime.domain.messages import (
+    ActionExecutionMessage,
+    Message,
+    MessageStatus,
+    ResultMessage,
+    Role,
+    TextMessage,
+)
+from agui_runtime.domain.run_log import RunLog
+from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.tools import ActionOutcome
 
 logger = logging.getLogger("agui_runtime.runs")
 

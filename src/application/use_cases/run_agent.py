@@ -7,9 +7,9 @@ import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
-from application.errors import AgentNotFound, ApplicationError
-from application.limits import RunLimits
-from application.ports import (
+from agui_runtime.application.errors import AgentNotFound, ApplicationError
+from agui_runtime.application.limits import RunLimits
+from agui_runtime.application.ports import (
     ActionRegistry,
     AgentRunner,
     AgentRunRequest,
@@ -18,21 +18,21 @@ from application.ports import (
     RequestHooks,
     ThreadStore,
 )
-from application.requests import BeforeRequest, RequestContext
-from application.streams import closed_after
-from application.use_cases.agent_relay import AgentSession, relay_agent
-from application.use_cases.generate_response import NO_PARAMETERS, ChatRun, first_wins
-from application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
-from domain.agent_state import AgentStateKey
-from domain.events import (
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.application.streams import closed_after
+from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_agent
+from agui_runtime.application.use_cases.generate_response import NO_PARAMETERS, ChatRun, first_wins
+from agui_runtime.application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
+from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
     RunFinished,
     RunStarted,
 )
-from domain.json import JsonObject
-from domain.messages import Message
-from domain.tools import ToolDefinition
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.tools import ToolDefinition
 
 logger = logging.getLogger("agui_runtime.agents")
 

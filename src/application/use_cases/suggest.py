@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
-from application.errors import AgentNotFound, ApplicationError, ConfigurationError
-from application.limits import RunLimits
-from application.ports import AgentRunner, AgentRunRequest, ChatModel, RequestHooks
-from application.requests import BeforeRequest, RequestContext
-from application.streams import closed_after
-from domain.events import RunEvent, RunFailed, RunFinished, RunStarted
-from domain.messages import Message
-from domain.tools import ChatRequest, ModelParameters, ToolDefinition
+from agui_runtime.application.errors import AgentNotFound, ApplicationError, ConfigurationError
+from agui_runtime.application.limits import RunLimits
+from agui_runtime.application.ports import AgentRunner, AgentRunRequest, ChatModel, RequestHooks
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.application.streams import closed_after
+from agui_runtime.domain.events import RunEvent, RunFailed, RunFinished, RunStarted
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
 
 @dataclass(frozen=True, slots=True)

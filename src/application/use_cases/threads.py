@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.errors import ApplicationError, NotFound
-from application.ports import AgentFilter, RequestHooks, ThreadStore
-from application.requests import BeforeRequest, RequestContext
-from domain.messages import Message
-from domain.runs import RunRecord
-from domain.thread import ThreadPage
+from agui_runtime.application.errors import ApplicationError, NotFound
+from agui_runtime.application.ports import AgentFilter, RequestHooks, ThreadStore
+from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.thread import ThreadPage
 
 MAX_PAGE = 1000
 

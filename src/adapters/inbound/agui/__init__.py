@@ -1,5 +1,5 @@
 """The v2 protocol: AG-UI over REST and server-sent events, and its single-route JSON envelope."""
 
-from adapters.inbound.agui.endpoint import AguiEndpoint, AguiUseCases
+from agui_runtime.adapters.inbound.agui.endpoint import AguiEndpoint, AguiUseCases
 
 __all__ = ["AguiEndpoint", "AguiUseCases"]

@@ -24,9 +24,9 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from adapters.agui_wire import OutgoingEvents, from_agui_messages, to_agui_messages
-from adapters.inbound.agui.sse import encode, event_stream
-from application.errors import (
+from agui_runtime.adapters.agui_wire import OutgoingEvents, from_agui_messages, to_agui_messages
+from agui_runtime.adapters.inbound.agui.sse import encode, event_stream
+from agui_runtime.application.errors import (
     AccessDenied,
     AgentNotFound,
     ApplicationError,
@@ -37,22 +37,22 @@ from application.errors import (
     ThreadBusy,
     UpstreamUnavailable,
 )
-from application.limits import LimitExceeded
-from application.ports import AgentFilter
-from application.requests import HeaderAllowlist, RequestContext
-from application.streams import close_stream
-from application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
-from application.use_cases.list_agents import ListAgents, ListAgentsQuery
-from application.use_cases.live_runs import LiveRunner
-from application.use_cases.run_agent import AgentTurn, RunAgent
-from application.use_cases.suggest import Suggest, SuggestTurn
-from application.use_cases.threads import ClearingDisabled, ClearingNeedsPrincipal, ThreadQueries
-from domain.errors import DomainError
-from domain.events import RunEvent, StateSnapshot
-from domain.json import JsonObject
-from domain.messages import Message
-from domain.runs import RunRecord
-from domain.tools import ModelParameters, ToolDefinition
+from agui_runtime.application.limits import LimitExceeded
+from agui_runtime.application.ports import AgentFilter
+from agui_runtime.application.requests import HeaderAllowlist, RequestContext
+from agui_runtime.application.streams import close_stream
+from agui_runtime.application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
+from agui_runtime.application.use_cases.list_agents import ListAgents, ListAgentsQuery
+from agui_runtime.application.use_cases.live_runs import LiveRunner
+from agui_runtime.application.use_cases.run_agent import AgentTurn, RunAgent
+from agui_runtime.application.use_cases.suggest import Suggest, SuggestTurn
+from agui_runtime.application.use_cases.threads import ClearingDisabled, ClearingNeedsPrincipal, ThreadQueries
+from agui_runtime.domain.errors import DomainError
+from agui_runtime.domain.events import RunEvent, StateSnapshot
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.tools import ModelParameters, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.agui")
 

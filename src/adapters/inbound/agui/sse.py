@@ -12,7 +12,7 @@ from ag_ui.core import BaseEvent
 from ag_ui.encoder import EventEncoder
 from starlette.responses import StreamingResponse
 
-from application.streams import close_stream
+from agui_runtime.application.streams import close_stream
 
 KEEP_ALIVE_SECONDS = 15.0
 KEEP_ALIVE = b": keep-alive\n\n"

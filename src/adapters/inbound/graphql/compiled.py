@@ -36,9 +36,9 @@ from graphql import (
     validate,
 )
 
-from adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
-from adapters.inbound.graphql.context import GraphQLContext
-from adapters.inbound.graphql.outputs import (
+from agui_runtime.adapters.inbound.graphql.client_document import GENERATE_COPILOT_RESPONSE
+from agui_runtime.adapters.inbound.graphql.context import GraphQLContext
+from agui_runtime.adapters.inbound.graphql.outputs import (
     ActionExecutionMessageOutput,
     AgentStateMessageOutput,
     BaseMessageOutput,
@@ -54,8 +54,8 @@ from adapters.inbound.graphql.outputs import (
     ResultMessageOutput,
     TextMessageOutput,
 )
-from adapters.inbound.graphql.progress import MessageProgress
-from adapters.inbound.graphql.scalars import serialize_datetime
+from agui_runtime.adapters.inbound.graphql.progress import MessageProgress
+from agui_runtime.adapters.inbound.graphql.scalars import serialize_datetime
 
 ROOT = "generateCopilotResponse"
 Payload = dict[str, Any]

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from adapters.inbound.graphql.outputs import CopilotResponse
-from adapters.inbound.graphql.run_view import ActiveRuns
-from application.requests import RequestContext
-from application.use_cases.generate_response import GenerateResponse
-from application.use_cases.list_agents import ListAgents
-from application.use_cases.load_agent_state import LoadAgentState
-from application.use_cases.run_agent import RunAgent
+from agui_runtime.adapters.inbound.graphql.outputs import CopilotResponse
+from agui_runtime.adapters.inbound.graphql.run_view import ActiveRuns
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.use_cases.generate_response import GenerateResponse
+from agui_runtime.application.use_cases.list_agents import ListAgents
+from agui_runtime.application.use_cases.load_agent_state import LoadAgentState
+from agui_runtime.application.use_cases.run_agent import RunAgent
 
 
 @dataclass(frozen=True, slots=True)

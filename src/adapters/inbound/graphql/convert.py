@@ -9,25 +9,25 @@ from typing import TypeVar
 
 import strawberry
 
-from adapters.inbound.graphql.enums import ActionInputAvailability
-from adapters.inbound.graphql.inputs import (
+from agui_runtime.adapters.inbound.graphql.enums import ActionInputAvailability
+from agui_runtime.adapters.inbound.graphql.inputs import (
     ActionInput,
     CloudInput,
     ForwardedParametersInput,
     GenerateCopilotResponseInput,
     MessageInput,
 )
-from adapters.inbound.graphql.outputs import Agent, AgentsResponse, LoadAgentStateResponse
-from adapters.inbound.graphql.scalars import serialize_datetime
-from application.errors import InvalidInput
-from application.requests import RequestContext
-from application.use_cases.generate_response import ChatTurn
-from application.use_cases.load_agent_state import AgentStateView
-from application.use_cases.run_agent import AgentTurn
-from domain.agents import AgentDescriptor
-from domain.guardrails import TopicRules
-from domain.json import JsonObject, parse_json_object
-from domain.messages import (
+from agui_runtime.adapters.inbound.graphql.outputs import Agent, AgentsResponse, LoadAgentStateResponse
+from agui_runtime.adapters.inbound.graphql.scalars import serialize_datetime
+from agui_runtime.application.errors import InvalidInput
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.use_cases.generate_response import ChatTurn
+from agui_runtime.application.use_cases.load_agent_state import AgentStateView
+from agui_runtime.application.use_cases.run_agent import AgentTurn
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.guardrails import TopicRules
+from agui_runtime.domain.json import JsonObject, parse_json_object
+from agui_runtime.domain.messages import (
     ActionExecutionMessage,
     AgentStateMessage,
     ImageMessage,
@@ -37,7 +37,7 @@ from domain.messages import (
     Role,
     TextMessage,
 )
-from domain.tools import ModelParameters, ToolDefinition
+from agui_runtime.domain.tools import ModelParameters, ToolDefinition
 
 T = TypeVar("T")
 

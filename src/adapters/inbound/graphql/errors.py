@@ -9,8 +9,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
-from application.errors import ApplicationError, RequestRejected
-from domain.errors import DomainError
+from agui_runtime.application.errors import ApplicationError, RequestRejected
+from agui_runtime.domain.errors import DomainError
 
 logger = logging.getLogger("agui_runtime.graphql")
 

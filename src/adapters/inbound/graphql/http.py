@@ -33,27 +33,27 @@ from graphql import (
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from adapters.inbound.graphql.compiled import CompiledChat
-from adapters.inbound.graphql.context import GraphQLContext, UseCases
-from adapters.inbound.graphql.errors import format_error
-from adapters.inbound.graphql.incremental import (
+from agui_runtime.adapters.inbound.graphql.compiled import CompiledChat
+from agui_runtime.adapters.inbound.graphql.context import GraphQLContext, UseCases
+from agui_runtime.adapters.inbound.graphql.errors import format_error
+from agui_runtime.adapters.inbound.graphql.incremental import (
     MULTIPART_HEADERS,
     SSE_HEADERS,
     LegacyIncrementalFormat,
     multipart,
     server_sent_events,
 )
-from adapters.inbound.graphql.limits import TOO_COMPLEX, QueryLimits
-from adapters.inbound.graphql.negotiation import (
+from agui_runtime.adapters.inbound.graphql.limits import TOO_COMPLEX, QueryLimits
+from agui_runtime.adapters.inbound.graphql.negotiation import (
     IncrementalFormat,
     SingleFormat,
     incremental_format,
     single_result_format,
     wants_graphql_response,
 )
-from adapters.inbound.graphql.run_view import ActiveRuns
-from application.requests import HeaderAllowlist, RequestContext
-from domain.json import JsonObject
+from agui_runtime.adapters.inbound.graphql.run_view import ActiveRuns
+from agui_runtime.application.requests import HeaderAllowlist, RequestContext
+from agui_runtime.domain.json import JsonObject
 
 logger = logging.getLogger("agui_runtime.graphql")
 

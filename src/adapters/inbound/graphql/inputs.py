@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from adapters.inbound.graphql.enums import ActionInputAvailability, CopilotRequestType, MessageRole, MetaEventName
-from adapters.inbound.graphql.scalars import DateTimeISO
+from agui_runtime.adapters.inbound.graphql.enums import (
+    ActionInputAvailability,
+    CopilotRequestType,
+    MessageRole,
+    MetaEventName,
+)
+from agui_runtime.adapters.inbound.graphql.scalars import DateTimeISO
 
 _SCOPE_DEPRECATION = "This field will be removed in a future version"
 

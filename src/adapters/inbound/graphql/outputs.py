@@ -8,15 +8,15 @@ from typing import Annotated
 
 import strawberry
 
-from adapters.inbound.graphql.enums import (
+from agui_runtime.adapters.inbound.graphql.enums import (
     FailedResponseStatusReason,
     MessageRole,
     MessageStatusCode,
     MetaEventName,
     ResponseStatusCode,
 )
-from adapters.inbound.graphql.progress import MessageProgress, RunProgress
-from adapters.inbound.graphql.scalars import JSON, DateTimeISO
+from agui_runtime.adapters.inbound.graphql.progress import MessageProgress, RunProgress
+from agui_runtime.adapters.inbound.graphql.scalars import JSON, DateTimeISO
 
 
 @strawberry.type

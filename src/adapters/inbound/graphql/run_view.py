@@ -11,9 +11,9 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
-from adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRole, MetaEventName
-from adapters.inbound.graphql.errors import presentation
-from adapters.inbound.graphql.outputs import (
+from agui_runtime.adapters.inbound.graphql.enums import FailedResponseStatusReason, MessageRole, MetaEventName
+from agui_runtime.adapters.inbound.graphql.errors import presentation
+from agui_runtime.adapters.inbound.graphql.outputs import (
     ActionExecutionMessageOutput,
     AgentStateMessageOutput,
     BaseMessageOutput,
@@ -29,10 +29,10 @@ from adapters.inbound.graphql.outputs import (
     SuccessResponseStatus,
     TextMessageOutput,
 )
-from adapters.inbound.graphql.progress import MessageProgress
-from adapters.inbound.graphql.scalars import JSON, DateTimeISO
-from application.use_cases.generate_response import GUARDRAILS_DENIED
-from domain.events import (
+from agui_runtime.adapters.inbound.graphql.progress import MessageProgress
+from agui_runtime.adapters.inbound.graphql.scalars import JSON, DateTimeISO
+from agui_runtime.application.use_cases.generate_response import GUARDRAILS_DENIED
+from agui_runtime.domain.events import (
     AgentStateChanged,
     CustomEvent,
     RunEvent,

@@ -7,10 +7,10 @@ from graphql import GraphQLSchema
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from adapters.inbound.graphql.context import GraphQLContext
-from adapters.inbound.graphql.convert import agent_turn, agents_response, chat_turn, load_state_response
-from adapters.inbound.graphql.inputs import GenerateCopilotResponseInput, LoadAgentStateInput
-from adapters.inbound.graphql.outputs import (
+from agui_runtime.adapters.inbound.graphql.context import GraphQLContext
+from agui_runtime.adapters.inbound.graphql.convert import agent_turn, agents_response, chat_turn, load_state_response
+from agui_runtime.adapters.inbound.graphql.inputs import GenerateCopilotResponseInput, LoadAgentStateInput
+from agui_runtime.adapters.inbound.graphql.outputs import (
     MESSAGE_OUTPUT_TYPES,
     AgentsResponse,
     CopilotKitLangGraphInterruptEvent,
@@ -18,10 +18,10 @@ from adapters.inbound.graphql.outputs import (
     LangGraphInterruptEvent,
     LoadAgentStateResponse,
 )
-from adapters.inbound.graphql.run_view import RunView
-from adapters.inbound.graphql.scalars import SCALARS, JSONObject
-from application.use_cases.list_agents import ListAgentsQuery
-from application.use_cases.load_agent_state import LoadAgentStateQuery
+from agui_runtime.adapters.inbound.graphql.run_view import RunView
+from agui_runtime.adapters.inbound.graphql.scalars import SCALARS, JSONObject
+from agui_runtime.application.use_cases.list_agents import ListAgentsQuery
+from agui_runtime.application.use_cases.load_agent_state import LoadAgentStateQuery
 
 Context = Info[GraphQLContext, None]
 

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from application.errors import ApplicationError
+from agui_runtime.application.errors import ApplicationError
 
 logger = logging.getLogger("agui_runtime.health")
 

@@ -19,11 +19,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import BaseModel, create_model
 
-from adapters.importing import import_object
-from application.ports import ActionRegistry
-from application.requests import RequestContext
-from domain.json import JsonObject
-from domain.tools import ActionOutcome, ToolDefinition
+from agui_runtime.adapters.importing import import_object
+from agui_runtime.application.ports import ActionRegistry
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.tools import ActionOutcome, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.actions")
 

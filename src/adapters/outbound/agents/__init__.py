@@ -1,9 +1,15 @@
 """Agents the runtime routes to: AG-UI over HTTP, in-process Python objects, legacy CopilotKit endpoints."""
 
-from adapters.outbound.agents.agui_http import HttpAgent
-from adapters.outbound.agents.configured import AgentSource, AguiAgent, ConfiguredAgents, Entry, Unsupported
-from adapters.outbound.agents.copilotkit_remote import RemoteEndpoint
-from adapters.outbound.agents.python_agent import PythonAgent, load_python_agent
+from agui_runtime.adapters.outbound.agents.agui_http import HttpAgent
+from agui_runtime.adapters.outbound.agents.configured import (
+    AgentSource,
+    AguiAgent,
+    ConfiguredAgents,
+    Entry,
+    Unsupported,
+)
+from agui_runtime.adapters.outbound.agents.copilotkit_remote import RemoteEndpoint
+from agui_runtime.adapters.outbound.agents.python_agent import PythonAgent, load_python_agent
 
 __all__ = [
     "AgentSource",

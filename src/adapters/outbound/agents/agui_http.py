@@ -10,10 +10,10 @@ import httpx
 from httpx_sse import SSEError, aconnect_sse
 from pydantic import ValidationError
 
-from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, run_agent_input
-from adapters.outbound.agents.configured import AguiAgent
-from application.errors import UpstreamError, UpstreamUnavailable
-from application.ports import AgentRunRequest
+from agui_runtime.adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, run_agent_input
+from agui_runtime.adapters.outbound.agents.configured import AguiAgent
+from agui_runtime.application.errors import UpstreamError, UpstreamUnavailable
+from agui_runtime.application.ports import AgentRunRequest
 
 logger = logging.getLogger("agui_runtime.agents")
 

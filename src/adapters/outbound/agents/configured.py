@@ -9,13 +9,13 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any, Protocol
 
-from adapters.agui_wire import EventTranslator
-from application.errors import AgentNotFound, ConfigurationError
-from application.ports import AgentRunner, AgentRunRequest, ExternalAgentState
-from application.requests import RequestContext
-from application.streams import closed_after
-from domain.agents import AgentDescriptor
-from domain.events import RunEvent
+from agui_runtime.adapters.agui_wire import EventTranslator
+from agui_runtime.application.errors import AgentNotFound, ConfigurationError
+from agui_runtime.application.ports import AgentRunner, AgentRunRequest, ExternalAgentState
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.streams import closed_after
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.events import RunEvent
 
 logger = logging.getLogger("agui_runtime.agents")
 

@@ -31,15 +31,15 @@ from ag_ui.core import (
     ToolCallStartEvent,
 )
 
-from adapters.outbound.agents.configured import AgentSource, AguiAgent
-from application.errors import ApplicationError, UpstreamError, UpstreamUnavailable
-from application.ports import ActionRegistry, AgentRunRequest, ExternalAgentState
-from application.requests import RequestContext
-from application.streams import closed_after
-from domain.agents import AgentDescriptor
-from domain.json import JsonObject, JsonValue
-from domain.messages import ActionExecutionMessage, Message, ResultMessage, TextMessage
-from domain.tools import ActionOutcome, ToolDefinition
+from agui_runtime.adapters.outbound.agents.configured import AgentSource, AguiAgent
+from agui_runtime.application.errors import ApplicationError, UpstreamError, UpstreamUnavailable
+from agui_runtime.application.ports import ActionRegistry, AgentRunRequest, ExternalAgentState
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.application.streams import closed_after
+from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.json import JsonObject, JsonValue
+from agui_runtime.domain.messages import ActionExecutionMessage, Message, ResultMessage, TextMessage
+from agui_runtime.domain.tools import ActionOutcome, ToolDefinition
 
 logger = logging.getLogger("agui_runtime.agents")
 

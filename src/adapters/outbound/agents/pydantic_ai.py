@@ -11,7 +11,7 @@ from typing import Any
 
 from ag_ui.core import BaseEvent, RunAgentInput
 
-from application.streams import closed_after
+from agui_runtime.application.streams import closed_after
 
 
 class PydanticAIAgent:

@@ -9,11 +9,11 @@ from typing import Any
 from ag_ui.core import BaseEvent
 from pydantic import ValidationError
 
-from adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, run_agent_input
-from adapters.importing import import_object
-from adapters.outbound.agents.configured import AguiAgent
-from application.ports import AgentRunRequest
-from application.streams import closed_after
+from agui_runtime.adapters.agui_wire import EVENT_ADAPTER, AgentProtocolError, run_agent_input
+from agui_runtime.adapters.importing import import_object
+from agui_runtime.adapters.outbound.agents.configured import AguiAgent
+from agui_runtime.application.ports import AgentRunRequest
+from agui_runtime.application.streams import closed_after
 
 
 def load_python_agent(name: str, path: str) -> Any:

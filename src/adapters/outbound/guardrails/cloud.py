@@ -8,10 +8,10 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from application.errors import GuardrailsUnavailable
-from application.ports import Guardrails
-from application.requests import RequestContext
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict, verdict_from
+from agui_runtime.application.errors import GuardrailsUnavailable
+from agui_runtime.application.ports import Guardrails
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict, verdict_from
 
 KEY_HEADER = "X-CopilotCloud-Public-API-Key"
 

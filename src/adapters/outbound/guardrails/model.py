@@ -11,13 +11,13 @@ import json
 import re
 from datetime import UTC, datetime
 
-from application.errors import ApplicationError, GuardrailsUnavailable
-from application.ports import ChatModel, Guardrails
-from application.requests import RequestContext
-from domain.events import TextMessageChunk
-from domain.guardrails import GuardrailsCase, GuardrailsVerdict, verdict_from
-from domain.messages import Role, TextMessage
-from domain.tools import ChatRequest, ModelParameters
+from agui_runtime.application.errors import ApplicationError, GuardrailsUnavailable
+from agui_runtime.application.ports import ChatModel, Guardrails
+from agui_runtime.application.requests import RequestContext
+from agui_runtime.domain.events import TextMessageChunk
+from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict, verdict_from
+from agui_runtime.domain.messages import Role, TextMessage
+from agui_runtime.domain.tools import ChatRequest, ModelParameters
 
 _CONTEXT_TURNS = 6
 _CONTEXT_CHARS = 500

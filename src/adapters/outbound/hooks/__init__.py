@@ -1,5 +1,5 @@
 """Request hooks given as Python callables."""
 
-from adapters.outbound.hooks.python_hooks import PythonHooks, load_hook
+from agui_runtime.adapters.outbound.hooks.python_hooks import PythonHooks, load_hook
 
 __all__ = ["PythonHooks", "load_hook"]

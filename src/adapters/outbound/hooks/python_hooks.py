@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from adapters.importing import import_object
-from application.errors import ApplicationError, RequestRejected
-from application.ports import RequestHooks
-from application.requests import AfterRequest, BeforeRequest
+from agui_runtime.adapters.importing import import_object
+from agui_runtime.application.errors import ApplicationError, RequestRejected
+from agui_runtime.application.ports import RequestHooks
+from agui_runtime.application.requests import AfterRequest, BeforeRequest
 
 logger = logging.getLogger("agui_runtime.hooks")
 

@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from application.ports import Claim, LiveRuns
-from domain.events import RunEvent
+from agui_runtime.application.ports import Claim, LiveRuns
+from agui_runtime.domain.events import RunEvent
 
 
 @dataclass(slots=True)

@@ -24,10 +24,10 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from application.errors import UpstreamUnavailable
-from application.ports import Claim, LiveRuns
-from domain.codec import decode_event, encode_event
-from domain.events import RunEvent, RunFailed
+from agui_runtime.application.errors import UpstreamUnavailable
+from agui_runtime.application.ports import Claim, LiveRuns
+from agui_runtime.domain.codec import decode_event, encode_event
+from agui_runtime.domain.events import RunEvent, RunFailed
 
 logger = logging.getLogger("agui_runtime.live")
 

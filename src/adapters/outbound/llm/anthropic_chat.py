@@ -9,12 +9,12 @@ from typing import Any
 import anthropic
 from anthropic import AsyncAnthropic
 
-from adapters.outbound.llm.errors import connection_error, status_error
-from adapters.outbound.llm.history import ToolRound, Turn, prepare
-from adapters.outbound.llm.streaming import Patience, relay
-from application.errors import UpstreamError
-from application.ports import ChatModel
-from domain.events import (
+from agui_runtime.adapters.outbound.llm.errors import connection_error, status_error
+from agui_runtime.adapters.outbound.llm.history import ToolRound, Turn, prepare
+from agui_runtime.adapters.outbound.llm.streaming import Patience, relay
+from agui_runtime.application.errors import UpstreamError
+from agui_runtime.application.ports import ChatModel
+from agui_runtime.domain.events import (
     RunEvent,
     TextMessageChunk,
     TextMessageEnded,
@@ -23,8 +23,8 @@ from domain.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
-from domain.messages import ImageMessage, Role, TextMessage
-from domain.tools import ChatRequest, ModelParameters, ToolDefinition
+from agui_runtime.domain.messages import ImageMessage, Role, TextMessage
+from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
 VENDOR = "Anthropic"
 DEFAULT_MAX_TOKENS = 4096

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.errors import UpstreamError
+from agui_runtime.application.errors import UpstreamError
 
 _DETAIL_LIMIT = 300
 

@@ -12,9 +12,16 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from application.errors import ConfigurationError
-from domain.messages import ActionExecutionMessage, AgentStateMessage, Message, ResultMessage, Role, TextMessage
-from domain.tools import ToolDefinition
+from agui_runtime.application.errors import ConfigurationError
+from agui_runtime.domain.messages import (
+    ActionExecutionMessage,
+    AgentStateMessage,
+    Message,
+    ResultMessage,
+    Role,
+    TextMessage,
+)
+from agui_runtime.domain.tools import ToolDefinition
 
 CHARS_PER_TOKEN = 3
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from application.errors import UpstreamError
-from application.streams import close_stream
-from domain.events import RunEvent
+from agui_runtime.application.errors import UpstreamError
+from agui_runtime.application.streams import close_stream
+from agui_runtime.domain.events import RunEvent
 
 UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
 

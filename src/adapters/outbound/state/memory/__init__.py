@@ -1,5 +1,5 @@
 """A thread store that lives in the process (tests, and deployments that keep nothing)."""
 
-from adapters.outbound.state.memory.store import InMemoryThreadStore
+from agui_runtime.adapters.outbound.state.memory.store import InMemoryThreadStore
 
 __all__ = ["InMemoryThreadStore"]

@@ -7,13 +7,13 @@ import copy
 from collections.abc import Sequence
 from datetime import datetime
 
-from application.errors import AccessDenied, Conflict
-from application.ports import AgentFilter, Clock, ThreadStore
-from domain.agent_state import AgentState, AgentStateKey
-from domain.json import JsonObject
-from domain.messages import Message
-from domain.runs import RunRecord
-from domain.thread import Thread, ThreadPage, ThreadSummary
+from agui_runtime.application.errors import AccessDenied, Conflict
+from agui_runtime.application.ports import AgentFilter, Clock, ThreadStore
+from agui_runtime.domain.agent_state import AgentState, AgentStateKey
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.thread import Thread, ThreadPage, ThreadSummary
 
 
 class InMemoryThreadStore(ThreadStore):

@@ -1,5 +1,5 @@
 """`ThreadStore` on SQLAlchemy 2: SQLite embedded, PostgreSQL (asyncpg) shared."""
 
-from adapters.outbound.state.sql.store import SqlThreadStore, open_sql_store
+from agui_runtime.adapters.outbound.state.sql.store import SqlThreadStore, open_sql_store
 
 __all__ = ["SqlThreadStore", "open_sql_store"]

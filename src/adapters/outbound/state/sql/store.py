@@ -37,15 +37,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.outbound.state.sql.tables import agent_states, messages, runs, threads
-from application.errors import AccessDenied, Conflict, UpstreamUnavailable
-from application.ports import AgentFilter, Clock, ThreadStore
-from domain import codec
-from domain.agent_state import AgentState, AgentStateKey
-from domain.json import JsonObject
-from domain.messages import Message
-from domain.runs import RunRecord, RunStatus
-from domain.thread import Thread, ThreadPage, ThreadSummary
+from agui_runtime.adapters.outbound.state.sql.tables import agent_states, messages, runs, threads
+from agui_runtime.application.errors import AccessDenied, Conflict, UpstreamUnavailable
+from agui_runtime.application.ports import AgentFilter, Clock, ThreadStore
+from agui_runtime.domain import codec
+from agui_runtime.domain.agent_state import AgentState, AgentStateKey
+from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.messages import Message
+from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.thread import Thread, ThreadPage, ThreadSummary
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 _UPGRADE_LOCK = 0x6167_7569  # "agui": one PostgreSQL advisory lock serialises replicas migrating together

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from adapters.outbound.state.sql.tables import metadata
+from agui_runtime.adapters.outbound.state.sql.tables import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(connection=connection, target_metadata=metadata)
