@@ -16,13 +16,19 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 CORE = {"domain": {"domain"}, "application": {"domain", "application"}}
 
 
+def root(module: str) -> str:
+    """The top-level name, or the layer for a module of this package (`agui_runtime.domain.x` -> `domain`)."""
+    parts = module.split(".")
+    return parts[1] if parts[0] == "agui_runtime" and len(parts) > 1 else parts[0]
+
+
 def imported_roots(path: Path) -> set[str]:
     roots = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            roots |= {alias.name.split(".")[0] for alias in node.names}
+            roots |= {root(alias.name) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            roots.add(node.module.split(".")[0])
+            roots.add(root(node.module))
     return roots
 
 
