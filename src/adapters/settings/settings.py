@@ -206,6 +206,11 @@ class Settings(BaseSettings):
     def _check_base_url(cls, value: str | None) -> str | None:
         return None if value is None else _http_url(value, "llm_base_url")
 
+    @property
+    def store_kind(self) -> str:
+        """`memory`, `sqlite` or `postgresql`: the scheme of `state_store_url` without its driver."""
+        return self.state_store_url.split(":", 1)[0].split("+", 1)[0]
+
     def llm_key(self) -> str | None:
         """The model API key: AGUI_LLM_API_KEY, else the vendor's usual variable (OPENAI_API_KEY,
         ANTHROPIC_API_KEY), else a placeholder for keyless servers behind a base URL (Ollama, vLLM)."""

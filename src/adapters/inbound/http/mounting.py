@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -43,3 +44,9 @@ def chain_lifespans(outer: Lifespan, inner: Lifespan) -> Lifespan:
             yield state
 
     return lifespan
+
+
+def attach(host: Starlette, prefix: str, app: Starlette) -> None:
+    """Route everything at and below `prefix` in `host` to `app`, whose lifespan runs inside the host's."""
+    host.router.routes.append(PrefixRoute(prefix, app))
+    host.router.lifespan_context = chain_lifespans(app.router.lifespan_context, host.router.lifespan_context)

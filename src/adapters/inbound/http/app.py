@@ -1,0 +1,105 @@
+"""The runtime's ASGI app: both protocols at one URL, health, the shared middleware, the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import orjson
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+from agui_runtime.adapters.inbound.http.cors import Cors
+from agui_runtime.adapters.inbound.http.health import health_router
+from agui_runtime.adapters.inbound.http.middleware import BodyLimit, RuntimeVersionHeader
+
+logger = logging.getLogger("agui_runtime")
+
+
+class GraphQL(Protocol):
+    """The v1 endpoint: every request at the runtime's path that is not a v2 envelope."""
+
+    async def handle(self, request: Request) -> Response: ...
+
+
+class V2(Protocol):
+    """The v2 endpoint: its routes below the path, and the single-route envelope at the path."""
+
+    async def handle(self, request: Request) -> Response: ...
+    async def envelope(self, request: Request, payload: dict[str, Any]) -> Response: ...
+
+
+class Runtime(Protocol):
+    """What the app needs of the runtime behind it (the composition root builds it)."""
+
+    def open(self) -> AbstractAsyncContextManager[None]:
+        """Open the runtime's resources (store, clients) for as long as the app serves."""
+        ...
+
+    async def probe(self) -> None:
+        """Raise an ApplicationError while the runtime cannot serve (not started, store down)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HttpOptions:
+    path: str
+    cors_origins: Sequence[str]
+    cors_allow_credentials: bool
+    max_body_bytes: int
+    store_kind: str
+
+
+def runtime_lifespan(runtime: Runtime, options: HttpOptions) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """Nothing is opened before the lifespan starts; requests that arrive outside it get 503."""
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[None]:
+        async with runtime.open():
+            logger.info("agui-runtime serving at %s (store %s)", options.path, options.store_kind)
+            yield
+
+    return lifespan
+
+
+def build_http_app(options: HttpOptions, runtime: Runtime, graphql: GraphQL, v2: V2) -> FastAPI:
+    app = FastAPI(
+        lifespan=runtime_lifespan(runtime, options),
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        middleware=[
+            Middleware(Cors, origins=options.cors_origins, allow_credentials=options.cors_allow_credentials),
+            Middleware(RuntimeVersionHeader),
+            Middleware(BodyLimit, max_bytes=options.max_body_bytes),
+        ],
+    )
+
+    async def base_path(request: Request) -> Response:
+        # One path, two protocols: a POSTed JSON object with `method` and no `query` is the v2 single-route
+        # envelope; anything else is GraphQL. Only bodies that mention "method" are parsed here.
+        if request.method == "POST":
+            body = await request.body()
+            if b'"method"' in body:
+                try:
+                    payload = orjson.loads(body)
+                except orjson.JSONDecodeError:
+                    payload = None
+                if isinstance(payload, dict) and "method" in payload and "query" not in payload:
+                    return await v2.envelope(request, payload)
+        return await graphql.handle(request)
+
+    app.router.add_route(options.path, base_path, methods=["GET", "POST"], include_in_schema=False)
+    app.include_router(health_router(options.path, runtime.probe))
+    app.router.add_route(
+        options.path + "/{rest:path}",
+        v2.handle,
+        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+        include_in_schema=False,
+    )
+    return app
