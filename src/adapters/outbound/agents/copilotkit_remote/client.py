@@ -113,7 +113,7 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
                 if last or not (idempotent or unsent):
                     raise UpstreamUnavailable(
                         f"The CopilotKit endpoint '{self.label}' could not be reached ({type(exc).__name__})."
-                    ) from None
+                    ) from exc
             else:
                 if response.status_code not in _RETRY_STATUSES or last or not idempotent:
                     return response
@@ -136,10 +136,10 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
             )
         try:
             return response.json()
-        except ValueError:
+        except ValueError as exc:
             raise UpstreamError(
                 f"The CopilotKit endpoint '{self.label}' answered {path} with something not JSON."
-            ) from None
+            ) from exc
 
     async def run_agent(self, body: dict[str, Any], headers: Mapping[str, str]) -> AsyncIterator[JsonObject]:
         """The JSON lines of `/agents/execute`."""
@@ -155,15 +155,15 @@ class RemoteEndpoint(AgentSource, ActionRegistry):
                     continue
                 try:
                     event = json.loads(line)
-                except ValueError:
+                except ValueError as exc:
                     raise UpstreamError(
                         f"The CopilotKit endpoint '{self.label}' sent a line that is not JSON."
-                    ) from None
+                    ) from exc
                 if isinstance(event, dict):
                     yield event
         except httpx.HTTPError as exc:
             raise UpstreamUnavailable(
                 f"The CopilotKit endpoint '{self.label}' broke off the agent's stream ({type(exc).__name__})."
-            ) from None
+            ) from exc
         finally:
             await response.aclose()
