@@ -110,7 +110,7 @@ class PythonActionRegistry(ActionRegistry):
             except SchemaError as exc:
                 raise ValueError(
                     f"action '{action.name}': parameters is not a valid JSON Schema: {exc.message}"
-                ) from None
+                ) from exc
             self._validators[action.name] = Draft202012Validator(action.parameters)
 
     async def definitions(self) -> Sequence[ToolDefinition]:

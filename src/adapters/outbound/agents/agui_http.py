@@ -40,14 +40,14 @@ class HttpAgent(AguiAgent):
                         yield EVENT_ADAPTER.validate_json(message.data)
                     except ValidationError as exc:
                         kind = exc.errors()[0]["msg"] if exc.errors() else "invalid"
-                        raise AgentProtocolError(self._name, f"an event that is not AG-UI ({kind})") from None
-        except SSEError:
-            raise AgentProtocolError(self._name, "a response that is not an event stream") from None
-        except httpx.TimeoutException:
+                        raise AgentProtocolError(self._name, f"an event that is not AG-UI ({kind})") from exc
+        except SSEError as exc:
+            raise AgentProtocolError(self._name, "a response that is not an event stream") from exc
+        except httpx.TimeoutException as exc:
             raise UpstreamUnavailable(
                 f"Agent '{self._name}' did not answer in time (AGUI_AGENT_TIMEOUT_SECONDS)."
-            ) from None
+            ) from exc
         except httpx.HTTPError as exc:
             # The URL stays in the server log: it may name internal hosts or carry credentials.
             logger.warning("agent %s at %s: %s", self._name, self._url, type(exc).__name__)
-            raise UpstreamUnavailable(f"Agent '{self._name}' could not be reached ({type(exc).__name__}).") from None
+            raise UpstreamUnavailable(f"Agent '{self._name}' could not be reached ({type(exc).__name__}).") from exc

@@ -38,7 +38,7 @@ class PythonAgent(AguiAgent):
                     continue
                 try:
                     yield EVENT_ADAPTER.validate_python(event)
-                except ValidationError:
+                except ValidationError as exc:
                     raise AgentProtocolError(
                         self._name, f"a {type(event).__name__} that is not an AG-UI event"
-                    ) from None
+                    ) from exc

@@ -40,7 +40,7 @@ class CloudGuardrails(Guardrails):
                 "/guardrails/validate", json=body, headers={KEY_HEADER: request.public_api_key}
             )
         except httpx.HTTPError as exc:
-            raise GuardrailsUnavailable(f"The guardrails service did not answer ({type(exc).__name__}).") from None
+            raise GuardrailsUnavailable(f"The guardrails service did not answer ({type(exc).__name__}).") from exc
         if response.status_code >= 400:
             raise GuardrailsUnavailable(f"The guardrails service answered HTTP {response.status_code}.")
         try:

@@ -74,5 +74,5 @@ class ModelGuardrails(Guardrails):
                 if isinstance(event, TextMessageChunk):
                     parts.append(event.delta)
         except ApplicationError as error:
-            raise GuardrailsUnavailable(f"The guardrails check failed: {error.message}") from None
+            raise GuardrailsUnavailable(f"The guardrails check failed: {error.message}") from error
         return read_verdict("".join(parts))

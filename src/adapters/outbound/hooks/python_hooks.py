@@ -58,7 +58,7 @@ class PythonHooks(RequestHooks):
             raise
         except Exception as exc:
             logger.error("on_before_request raised %s: %s", type(exc).__name__, exc)
-            raise RequestRejected(HOOK_FAILED, code="UNKNOWN") from None
+            raise RequestRejected(HOOK_FAILED, code="UNKNOWN") from exc
         if principal is not None and (not isinstance(principal, str) or not principal):
             logger.error("on_before_request returned a %s; it must return a principal (str) or None", type(principal))
             raise RequestRejected(HOOK_FAILED, code="UNKNOWN")

@@ -61,13 +61,13 @@ async def relay(
         finally:
             await close_stream(source)
             await stream.close()
-    except TimeoutError:
-        raise UpstreamError(f"{vendor} stalled: {stalled}.", code=UPSTREAM_TIMEOUT) from None
+    except TimeoutError as exc:
+        raise UpstreamError(f"{vendor} stalled: {stalled}.", code=UPSTREAM_TIMEOUT) from exc
     except Exception as error:
         upstream = translate(error) or _while_streaming(vendor, error)
         if upstream is None:
             raise
-        raise upstream from None
+        raise upstream from error
 
 
 def _while_streaming(vendor: str, error: Exception) -> UpstreamError | None:
