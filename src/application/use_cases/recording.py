@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
-from agui_runtime.application.errors import AccessDenied, ApplicationError
+from agui_runtime.application.errors import ApplicationError
 from agui_runtime.application.limits import RUN_TIMEOUT
 from agui_runtime.application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
 from agui_runtime.application.requests import AfterRequest, RequestContext
@@ -123,13 +123,6 @@ class RunRecorder:
             parent_message_id=item.parent_message_id,
             status=status if arguments is not None else MessageStatus.FAILED,
         )
-
-
-async def check_thread_access(store: ThreadStore, thread_id: str, principal: str | None) -> None:
-    """Refuse, before anything is stored or run, a thread that another principal owns."""
-    existing = await store.get_thread(thread_id, with_messages=False)
-    if existing is not None and not existing.accessible_by(principal):
-        raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
 
 
 def reported(
