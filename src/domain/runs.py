@@ -19,7 +19,7 @@ class RunStatus(StrEnum):
 @dataclass(frozen=True, slots=True)
 class RunRecord:
     """`agent_name` is None for a chat with the model; `error_code` says why a run did not finish;
-    `events`: what the run streamed, compacted (`domain.run_log`), kept once it has ended."""
+    `events`: what the run streamed, compacted (`domain.run.Run`), kept once it has ended."""
 
     id: str
     thread_id: str

@@ -96,7 +96,7 @@ def test_every_run_event_survives_the_json_codec() -> None:
 
 def test_a_run_log_joins_fragments_in_place_and_keeps_the_last_state() -> None:
     from agui_runtime.domain import events as ev
-    from agui_runtime.domain.run_log import RunLog
+    from agui_runtime.domain.run import Run as RunLog
 
     log = RunLog(
         [

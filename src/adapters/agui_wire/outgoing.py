@@ -29,6 +29,7 @@ from ag_ui.core import (
 
 from agui_runtime.adapters.agui_wire.inputs import to_agui_messages
 from agui_runtime.domain import events as run
+from agui_runtime.domain.run import Run
 
 logger = logging.getLogger("agui_runtime.agui")
 
@@ -40,17 +41,14 @@ class OutgoingEvents:
         self._thread_id = thread_id
         self._run_id = run_id
         self._started = False
-        self._ended = False
-        self._texts: list[str] = []
-        self._calls: list[str] = []
-        self._steps: list[str] = []
+        self._run = Run()  # what is open, and whether the run has ended
 
     @property
     def ended(self) -> bool:
-        return self._ended
+        return self._run.ended
 
     def convert(self, event: run.RunEvent) -> list[BaseEvent]:
-        if self._ended:
+        if self._run.ended:
             return []
         out: list[BaseEvent] = []
         if not self._started:
@@ -63,7 +61,7 @@ class OutgoingEvents:
 
     def finish(self) -> list[BaseEvent]:
         """What a stream that ended without its terminal event still needs."""
-        if self._ended:
+        if self._run.ended:
             return []
         return self.convert(run.RunFinished(self._thread_id, self._run_id))
 
@@ -83,46 +81,45 @@ class OutgoingEvents:
         )
         return RunStartedEvent(thread_id=self._thread_id, run_id=self._run_id, input=given)
 
-    def _close_open(self) -> list[BaseEvent]:
-        out: list[BaseEvent] = [TextMessageEndEvent(message_id=key) for key in self._texts]
-        out += [ToolCallEndEvent(tool_call_id=key) for key in self._calls]
-        out += [StepFinishedEvent(step_name=name) for name in reversed(self._steps)]
-        self._texts, self._calls, self._steps = [], [], []
+    def _close_open(self, terminal: run.RunFinished | run.RunFailed) -> list[BaseEvent]:
+        """The END events of what is still open (texts, then tool calls, then steps, innermost first);
+        `terminal` then ends the run."""
+        cut = self._run.cut_off()
+        out: list[BaseEvent] = [TextMessageEndEvent(message_id=m.message_id) for m in cut if m.tool_name is None]
+        out += [ToolCallEndEvent(tool_call_id=m.message_id) for m in cut if m.tool_name is not None]
+        out += [StepFinishedEvent(step_name=name) for name in reversed(self._run.open_steps)]
+        self._run.apply(terminal)
         return out
 
     def _convert(self, event: run.RunEvent) -> list[BaseEvent]:
         match event:
             case run.RunStarted():
                 return []  # one run per stream: an agent's own start is already sent
-            case run.TextMessageStarted(message_id=key):
-                if key in self._texts:
-                    return []
-                self._texts.append(key)
-                return [TextMessageStartEvent(message_id=key, role="assistant")]
             case run.TextMessageChunk(message_id=key, delta=delta):
-                if key not in self._texts:
+                if self._run.apply(event) is None:
                     logger.debug("text for message %s, which is not open, left out", key)
                     return []
                 return [TextMessageContentEvent(message_id=key, delta=delta)] if delta else []
-            case run.TextMessageEnded(message_id=key):
-                if key not in self._texts:
-                    return []
-                self._texts.remove(key)
-                return [TextMessageEndEvent(message_id=key)]
-            case run.ToolCallStarted(tool_call_id=key, tool_name=name, parent_message_id=parent):
-                if key in self._calls:
-                    return []
-                self._calls.append(key)
-                return [ToolCallStartEvent(tool_call_id=key, tool_call_name=name, parent_message_id=parent)]
             case run.ToolCallArgs(tool_call_id=key, delta=delta):
-                if key not in self._calls:
+                if self._run.apply(event) is None:
                     logger.debug("arguments for tool call %s, which is not open, left out", key)
                     return []
                 return [ToolCallArgsEvent(tool_call_id=key, delta=delta)] if delta else []
-            case run.ToolCallEnded(tool_call_id=key):
-                if key not in self._calls:
+            case run.TextMessageStarted(message_id=key):
+                if self._run.apply(event) is None:
                     return []
-                self._calls.remove(key)
+                return [TextMessageStartEvent(message_id=key, role="assistant")]
+            case run.TextMessageEnded(message_id=key):
+                if self._run.apply(event) is None:
+                    return []
+                return [TextMessageEndEvent(message_id=key)]
+            case run.ToolCallStarted(tool_call_id=key, tool_name=name, parent_message_id=parent):
+                if self._run.apply(event) is None:
+                    return []
+                return [ToolCallStartEvent(tool_call_id=key, tool_call_name=name, parent_message_id=parent)]
+            case run.ToolCallEnded(tool_call_id=key):
+                if self._run.apply(event) is None:
+                    return []
                 return [ToolCallEndEvent(tool_call_id=key)]
             case run.ToolCallResult():
                 return [
@@ -135,20 +132,18 @@ class OutgoingEvents:
             case run.StateDelta(patch=patch):
                 return [StateDeltaEvent(delta=patch)]
             case run.StepStarted(step_name=name):
-                self._steps.append(name)
+                self._run.apply(event)
                 return [StepStartedEvent(step_name=name)]
             case run.StepFinished(step_name=name):
-                if name not in self._steps:
+                if name not in self._run.open_steps:
                     return []
-                self._steps.remove(name)
+                self._run.apply(event)
                 return [StepFinishedEvent(step_name=name)]
             case run.CustomEvent(name=name, value=value):
                 return [CustomEvent(name=name, value=value)]
             case run.RunFinished():
-                self._ended = True
-                return [*self._close_open(), RunFinishedEvent(thread_id=self._thread_id, run_id=self._run_id)]
+                return [*self._close_open(event), RunFinishedEvent(thread_id=self._thread_id, run_id=self._run_id)]
             case run.RunFailed(code=code, message=message):
-                self._ended = True
-                return [*self._close_open(), RunErrorEvent(message=message, code=code)]
+                return [*self._close_open(event), RunErrorEvent(message=message, code=code)]
             case _:
                 return []  # AgentStateChanged: the v1 presentation of a snapshot or step already sent

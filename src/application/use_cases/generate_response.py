@@ -19,10 +19,11 @@ from agui_runtime.application.ports import (
     RequestHooks,
     ThreadStore,
 )
-from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.application.requests import RequestContext
 from agui_runtime.application.streams import closed_after
+from agui_runtime.application.turns import TurnOpening, offered_tools
 from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_agent
-from agui_runtime.application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
+from agui_runtime.application.use_cases.recording import RunRecorder, failures_as_events
 from agui_runtime.domain.agent_state import AgentStateKey
 from agui_runtime.domain.agents import AgentDescriptor
 from agui_runtime.domain.events import (
@@ -32,7 +33,6 @@ from agui_runtime.domain.events import (
     RunStarted,
 )
 from agui_runtime.domain.guardrails import TopicRules, guardrails_case
-from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import Message, Role, TextMessage
 from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
@@ -101,33 +101,25 @@ class GenerateResponse:
     limits: RunLimits = field(default_factory=RunLimits)
 
     async def __call__(self, turn: ChatTurn) -> ChatRun:
-        self.limits.check(turn.messages)
-        thread_id = turn.thread_id or self.ids.new_id()
-        run_id = turn.run_id or self.ids.new_id()
-        before = BeforeRequest(
-            turn.operation, turn.request, thread_id=thread_id, run_id=run_id, input_messages=turn.messages
-        )
-        request = turn.request.for_principal(await self.hooks.before_request(before))
+        opening = TurnOpening(self.store, self.clock, self.ids, self.hooks, self.limits)
+        opened = await opening.open(turn.operation, turn.request, turn.messages, turn.thread_id, turn.run_id)
         if self.chat_model is None:
             raise ConfigurationError(
                 "No chat model is configured: set AGUI_LLM_PROVIDER (openai or anthropic) and AGUI_LLM_MODEL."
             )
         if turn.thread_id is not None:
-            await check_thread_access(self.store, thread_id, request.principal)
+            await opening.check_access(opened)
         backend = tuple(await self.actions.definitions())
         agents = await self._agents_as_tools()
         # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
-        agent_tools = tuple(ToolDefinition(agent.name, agent.description, NO_PARAMETERS) for agent in agents)
-        tools = first_wins(backend + agent_tools + turn.tools)
+        tools = offered_tools(backend, agents, turn.tools)
         shown = turn.messages if not turn.context else (self._context_message(turn.context), *turn.messages)
-        chat = ChatRequest(thread_id, run_id, shown, tools, turn.parameters)
-        recorder = RunRecorder(self.store, self.clock, thread_id, request)
+        chat = ChatRequest(opened.thread_id, opened.run_id, shown, tools, turn.parameters)
         taken = frozenset(tool.name for tool in backend)
         routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
         calls = max(1, turn.max_model_calls)
-        events = self._run(self.chat_model, chat, turn.messages, recorder, turn.guardrails, routes, calls)
-        run = reported(events, recorder, self.hooks, run_id, turn.messages, max_seconds=self.limits.max_run_seconds)
-        return ChatRun(thread_id, run_id, run)
+        events = self._run(self.chat_model, chat, turn.messages, opened.recorder, turn.guardrails, routes, calls)
+        return ChatRun(opened.thread_id, opened.run_id, opening.report(opened, events))
 
     def _context_message(self, context: tuple[tuple[str, str], ...]) -> TextMessage:
         lines = "\n".join(f"- {description}: {value}" for description, value in context)
@@ -256,17 +248,3 @@ class _Routes:
     backend: frozenset[str]
     agents: frozenset[str]
     frontend: tuple[ToolDefinition, ...]
-
-
-NO_PARAMETERS: JsonObject = {"type": "object", "properties": {}, "required": []}
-
-
-def first_wins(tools: tuple[ToolDefinition, ...]) -> tuple[ToolDefinition, ...]:
-    """The tools with each name once, the first occurrence kept (server-side tools win a clash)."""
-    seen: set[str] = set()
-    kept = []
-    for tool in tools:
-        if tool.name not in seen:
-            seen.add(tool.name)
-            kept.append(tool)
-    return tuple(kept)

@@ -13,9 +13,10 @@ from agui_runtime.application.errors import InvalidInput, RunExists, ThreadBusy
 from agui_runtime.application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
 from agui_runtime.application.requests import BeforeRequest, RequestContext
 from agui_runtime.application.streams import Stoppable, close_stream, closed_after
+from agui_runtime.application.turns import check_thread_access
 from agui_runtime.application.use_cases.generate_response import ChatRun
-from agui_runtime.application.use_cases.recording import STOPPED, check_thread_access
 from agui_runtime.domain.events import RunEvent, RunFailed, RunFinished
+from agui_runtime.domain.run import STOPPED
 from agui_runtime.domain.runs import RunRecord
 
 logger = logging.getLogger("agui_runtime.live")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
-from agui_runtime.application.errors import AccessDenied, ApplicationError
+from agui_runtime.application.errors import ApplicationError
 from agui_runtime.application.limits import RUN_TIMEOUT
 from agui_runtime.application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
 from agui_runtime.application.requests import AfterRequest, RequestContext
@@ -15,14 +15,7 @@ from agui_runtime.application.streams import closed_after
 from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
-    RunFinished,
-    TextMessageChunk,
-    TextMessageEnded,
-    TextMessageStarted,
-    ToolCallArgs,
-    ToolCallEnded,
     ToolCallResult,
-    ToolCallStarted,
 )
 from agui_runtime.domain.json import parse_json_object
 from agui_runtime.domain.messages import (
@@ -33,7 +26,7 @@ from agui_runtime.domain.messages import (
     Role,
     TextMessage,
 )
-from agui_runtime.domain.run_log import RunLog
+from agui_runtime.domain.run import Run, RunMessage
 from agui_runtime.domain.runs import RunRecord, RunStatus
 from agui_runtime.domain.tools import ActionOutcome
 
@@ -41,59 +34,51 @@ logger = logging.getLogger("agui_runtime.runs")
 
 
 @dataclass(slots=True)
-class OpenMessage:
-    """A message the model or agent has started and not yet ended."""
-
-    message_id: str
-    parent_message_id: str | None
-    tool_name: str | None = None
-    parts: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
 class RunRecorder:
     """Stores each output message of a run when it ends, and what is still open as failed when the run
-    is cut off; keeps every output for `on_after_request`."""
+    is cut off; keeps every output for `on_after_request`. It holds the run's aggregate: the events it
+    tracks are applied as it stores them (before a client sees them), the others as the report passes
+    them on (`follow`), so each event is folded once."""
 
     store: ThreadStore
     clock: Clock
     thread_id: str
     request: RequestContext
     outputs: list[Message] = field(default_factory=list)
-    open_messages: dict[str, OpenMessage] = field(default_factory=dict)
+    run: Run = field(default_factory=Run)
+    _tracked: RunEvent | None = field(default=None, init=False, repr=False)
 
-    async def track(self, event: RunEvent) -> OpenMessage | None:
+    async def track(self, event: RunEvent) -> RunMessage | None:
         """Follow the run's messages; store each one that ends, and return it."""
-        match event:
-            case TextMessageStarted(message_id=message_id, parent_message_id=parent):
-                self.open_messages[message_id] = OpenMessage(message_id, parent)
-            case ToolCallStarted(tool_call_id=call_id, tool_name=name, parent_message_id=parent):
-                self.open_messages[call_id] = OpenMessage(call_id, parent, tool_name=name)
-            case TextMessageChunk(message_id=key, delta=delta) | ToolCallArgs(tool_call_id=key, delta=delta):
-                if key in self.open_messages:
-                    self.open_messages[key].parts.append(delta)
-            case TextMessageEnded(message_id=key) | ToolCallEnded(tool_call_id=key):
-                done = self.open_messages.pop(key, None)
-                if done is not None:
-                    await self.store_messages([self._message(done, MessageStatus.SUCCESS)])
-                return done
-            case ToolCallResult():
-                result = ResultMessage(
-                    id=event.message_id,
-                    created_at=self.clock.now(),
-                    action_execution_id=event.tool_call_id,
-                    action_name=event.tool_name,
-                    result=event.content,
-                )
-                await self.store_messages([result])
-            case _:
-                pass
+        self._tracked = event
+        message = self.run.apply(event)
+        if message is not None:
+            if not message.ended:
+                return None
+            await self.store_messages([self._message(message, MessageStatus.SUCCESS)])
+            return message
+        if isinstance(event, ToolCallResult):
+            result = ResultMessage(
+                id=event.message_id,
+                created_at=self.clock.now(),
+                action_execution_id=event.tool_call_id,
+                action_name=event.tool_name,
+                result=event.content,
+            )
+            await self.store_messages([result])
         return None
 
-    async def execute(self, actions: ActionRegistry, call: OpenMessage) -> ToolCallResult:
+    def follow(self, event: RunEvent) -> None:
+        """Apply an event the run streamed to its aggregate, unless `track` just did."""
+        if event is self._tracked:
+            self._tracked = None
+        else:
+            self.run.apply(event)
+
+    async def execute(self, actions: ActionRegistry, call: RunMessage) -> ToolCallResult:
         """Run a backend action that was called; its result is stored and returned as an event."""
         assert call.tool_name is not None
-        text = "".join(call.parts)
+        text = call.text
         arguments = parse_json_object(text) if text.strip() else {}
         if arguments is None:
             outcome = ActionOutcome(error_code="INVALID_ARGUMENTS", error_message="Failed to parse action arguments")
@@ -101,7 +86,7 @@ class RunRecorder:
             outcome = await actions.execute(call.tool_name, arguments, self.request)
         return await self.result(call, outcome.as_result_text())
 
-    async def result(self, call: OpenMessage, text: str) -> ToolCallResult:
+    async def result(self, call: RunMessage, text: str) -> ToolCallResult:
         """The result of a call the runtime answered itself (id `result-<call id>`), stored."""
         assert call.tool_name is not None
         event = ToolCallResult(f"result-{call.message_id}", call.message_id, call.tool_name, text)
@@ -114,13 +99,12 @@ class RunRecorder:
 
     async def cut_off(self) -> None:
         """Store what is still open as failed, with what it had (shielded: it also runs on cancellation)."""
-        if self.open_messages:
-            cut = [self._message(item, MessageStatus.FAILED) for item in self.open_messages.values()]
-            self.open_messages.clear()
+        cut = [self._message(item, MessageStatus.FAILED) for item in self.run.cut_off()]
+        if cut:
             await asyncio.shield(self.store_messages(cut))
 
-    def _message(self, item: OpenMessage, status: MessageStatus) -> Message:
-        text = "".join(item.parts)
+    def _message(self, item: RunMessage, status: MessageStatus) -> Message:
+        text = item.text
         if item.tool_name is None:
             return TextMessage(
                 id=item.message_id,
@@ -141,13 +125,6 @@ class RunRecorder:
         )
 
 
-async def check_thread_access(store: ThreadStore, thread_id: str, principal: str | None) -> None:
-    """Refuse, before anything is stored or run, a thread that another principal owns."""
-    existing = await store.get_thread(thread_id, with_messages=False)
-    if existing is not None and not existing.accessible_by(principal):
-        raise AccessDenied(f"thread '{thread_id}' belongs to another user; start a new thread")
-
-
 def reported(
     events: AsyncGenerator[RunEvent, None],
     recorder: RunRecorder,
@@ -161,10 +138,6 @@ def reported(
     ends, `on_after_request` gets its report afterwards, once. A run still going `max_seconds` after its
     first step is cut off and ends with `RunFailed(RUN_TIMEOUT)`."""
     return _Reported(events, recorder, hooks, run_id, inputs, agent_name, max_seconds)
-
-
-ABORTED = "CLIENT_DISCONNECTED"
-STOPPED = "STOPPED"  # a user asked for the run to stop
 
 
 class _Reported:
@@ -191,9 +164,7 @@ class _Reported:
         self._hooks = hooks
         self._run_id = run_id
         self._inputs = inputs
-        self._error_code: str | None = ABORTED
         self._done = False
-        self._log = RunLog()
         self._reporting: asyncio.Future[None] | None = None
 
     def __aiter__(self) -> _Reported:
@@ -213,12 +184,11 @@ class _Reported:
         except TimeoutError:
             # The run went past its limit: what it was doing is cancelled (its upstream call closes, what was
             # open is stored as failed) and it ends here.
-            self._error_code = RUN_TIMEOUT
             limit = f"{self._max_seconds:g}"
             failed = RunFailed(
                 RUN_TIMEOUT, f"The run took longer than {limit} s (AGUI_MAX_RUN_SECONDS) and was stopped."
             )
-            self._log.add(failed)
+            self._recorder.run.apply(failed)
             await self.aclose()
             return failed
         except StopAsyncIteration:
@@ -228,28 +198,23 @@ class _Reported:
             # A failure outside the run's own failure handling (a store, a hook adapter): still a status.
             logger.error("run failed in thread %s: UNKNOWN (%s)", self._recorder.thread_id, type(exc).__name__)
             logger.debug("trace of the UNKNOWN failure", exc_info=exc)
-            self._error_code = "UNKNOWN"
             failed = RunFailed("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
-            self._log.add(failed)  # stored with the run, so a replay shows the failure
+            self._recorder.run.apply(failed)  # stored with the run, so a replay shows the failure
             await self.aclose()
             return failed
-        self._log.add(event)
-        if isinstance(event, RunFinished):
-            self._error_code = None
-        elif isinstance(event, RunFailed):
-            self._error_code = event.code
+        self._recorder.follow(event)
         return event
 
     def stopped(self, reason: str | RunFailed) -> None:
         """Record the run, when it is closed before its end, as ended for `reason` (not a client that left):
         a code (a user's stop: `STOPPED`), or the failure its followers are told, kept as its last event."""
-        if self._error_code != ABORTED:
+        run = self._recorder.run
+        if run.ended:
             return
         if isinstance(reason, RunFailed):
-            self._error_code = reason.code
-            self._log.add(reason)
+            run.apply(reason)
         else:
-            self._error_code = reason
+            run.stop(reason)
 
     def discard(self) -> None:
         """Drop a run that never started (refused before its first event): nothing is recorded or reported."""
@@ -282,27 +247,15 @@ class _Reported:
             await asyncio.shield(self._reporting)
 
     async def _report(self) -> None:
-        code = self._error_code
-        status = (
-            RunStatus.FINISHED
-            if code is None
-            else RunStatus.ABORTED
-            if code in (ABORTED, STOPPED)
-            else RunStatus.FAILED
-        )
-        ended = replace(
-            self._record,
-            status=status,
-            finished_at=self._recorder.clock.now(),
-            error_code=code,
-            events=self._log.events(),
-        )
+        ended = self._recorder.run.record(self._record, self._recorder.clock.now())
         try:
             await self._save_run(ended)
         finally:
             recorder = self._recorder
             outputs = tuple(recorder.outputs)
-            report = AfterRequest(recorder.thread_id, self._run_id, recorder.request, self._inputs, outputs, code)
+            report = AfterRequest(
+                recorder.thread_id, self._run_id, recorder.request, self._inputs, outputs, ended.error_code
+            )
             try:
                 self._hooks.after_request(report)
             except Exception as exc:

@@ -18,11 +18,12 @@ from agui_runtime.application.ports import (
     RequestHooks,
     ThreadStore,
 )
-from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.application.requests import RequestContext
 from agui_runtime.application.streams import closed_after
+from agui_runtime.application.turns import TurnOpening, offered_tools
 from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_agent
-from agui_runtime.application.use_cases.generate_response import NO_PARAMETERS, ChatRun, first_wins
-from agui_runtime.application.use_cases.recording import RunRecorder, check_thread_access, failures_as_events, reported
+from agui_runtime.application.use_cases.generate_response import ChatRun
+from agui_runtime.application.use_cases.recording import RunRecorder, failures_as_events
 from agui_runtime.domain.agent_state import AgentStateKey
 from agui_runtime.domain.events import (
     RunEvent,
@@ -80,57 +81,39 @@ class RunAgent:
     limits: RunLimits = field(default_factory=RunLimits)
 
     async def __call__(self, turn: AgentTurn) -> ChatRun:
-        self.limits.check(turn.messages)
-        thread_id = turn.thread_id or self.ids.new_id()
-        run_id = turn.run_id or self.ids.new_id()
-        before = BeforeRequest(
-            turn.operation,
-            turn.request,
-            thread_id=thread_id,
-            run_id=run_id,
-            agent_name=turn.agent_name,
-            input_messages=turn.messages,
+        opening = TurnOpening(self.store, self.clock, self.ids, self.hooks, self.limits)
+        opened = await opening.open(
+            turn.operation, turn.request, turn.messages, turn.thread_id, turn.run_id, turn.agent_name
         )
-        request = turn.request.for_principal(await self.hooks.before_request(before))
         agents = list(await self.agents.list_agents())
         if turn.agent_name not in [agent.name for agent in agents]:
             raise AgentNotFound(turn.agent_name, [agent.name for agent in agents])
-        await check_thread_access(self.store, thread_id, request.principal)
-        key = AgentStateKey(thread_id, turn.agent_name)
+        await opening.check_access(opened)
+        key = AgentStateKey(opened.thread_id, turn.agent_name)
         if turn.state is not None:
             state = turn.state
         else:
             stored = await self.store.load_state(key)
             state = stored.values if stored is not None else {}
         backend = tuple(await self.actions.definitions())
-        others = tuple(
-            ToolDefinition(agent.name, agent.description, NO_PARAMETERS)
-            for agent in agents
-            if agent.name != turn.agent_name
-        )
-        tools = first_wins(backend + others + turn.tools)
+        others = [agent for agent in agents if agent.name != turn.agent_name]
         run_request = AgentRunRequest(
             agent_name=turn.agent_name,
-            thread_id=thread_id,
-            run_id=run_id,
+            thread_id=opened.thread_id,
+            run_id=opened.run_id,
             messages=turn.messages,
             state=state,
-            tools=tools,
+            tools=offered_tools(backend, others, turn.tools),
             context=turn.context,
             config=turn.config,
             resume=turn.resume,
             node_name=turn.node_name,
-            request=request,
+            request=opened.request,
         )
-        recorder = RunRecorder(self.store, self.clock, thread_id, request)
-        session = AgentSession(key, run_id, turn.node_name or "", state)
+        session = AgentSession(key, opened.run_id, turn.node_name or "", state)
         backend_names = frozenset(tool.name for tool in backend)
-        events = self._run(run_request, recorder, session, backend_names)
-        return ChatRun(
-            thread_id,
-            run_id,
-            reported(events, recorder, self.hooks, run_id, turn.messages, turn.agent_name, self.limits.max_run_seconds),
-        )
+        events = self._run(run_request, opened.recorder, session, backend_names)
+        return ChatRun(opened.thread_id, opened.run_id, opening.report(opened, events))
 
     async def _run(
         self, run: AgentRunRequest, recorder: RunRecorder, session: AgentSession, backend: frozenset[str]

@@ -46,6 +46,7 @@ from agui_runtime.domain.events import (
     ToolCallResult,
     ToolCallStarted,
 )
+from agui_runtime.domain.run import Run
 
 logger = logging.getLogger("agui_runtime.graphql")
 
@@ -62,7 +63,8 @@ class RunView:
         self._events = events
         self._thread_id = thread_id
         self.progress = ResponseProgress()
-        self._open: dict[str, tuple[MessageProgress[MessageStatusValue], str]] = {}
+        self._run = Run()  # which messages are open; their parts are shared with their progress
+        self._progress: dict[str, MessageProgress[MessageStatusValue]] = {}
         self._task: asyncio.Task[None] | None = None
         self._stopped: tuple[str, str] | None = None
         self._closing: asyncio.Future[None] | None = None
@@ -109,7 +111,9 @@ class RunView:
     def _apply(self, event: RunEvent) -> None:
         match event:
             case TextMessageStarted():
-                progress = self._start(event.message_id, TEXT_CUT_OFF)
+                progress = self._start(event)
+                if progress is None:
+                    return
                 self.progress.add_message(
                     TextMessageOutput(
                         id=event.message_id,
@@ -120,7 +124,9 @@ class RunView:
                     )
                 )
             case ToolCallStarted():
-                progress = self._start(event.tool_call_id, ARGUMENTS_CUT_OFF)
+                progress = self._start(event)
+                if progress is None:
+                    return
                 self.progress.add_message(
                     ActionExecutionMessageOutput(
                         id=event.tool_call_id,
@@ -130,12 +136,13 @@ class RunView:
                         parent_message_id=event.parent_message_id,
                     )
                 )
-            case TextMessageChunk(message_id=key, delta=delta) | ToolCallArgs(tool_call_id=key, delta=delta):
-                if key in self._open:
-                    self._open[key][0].add(delta)
-            case TextMessageEnded(message_id=key) | ToolCallEnded(tool_call_id=key):
-                if key in self._open:
-                    self._open.pop(key)[0].finish(SuccessMessageStatus())
+            case TextMessageChunk() | ToolCallArgs():
+                if self._run.apply(event) is not None:
+                    self.progress.broadcast.notify()  # the part is in the message's (shared) parts
+            case TextMessageEnded() | ToolCallEnded():
+                ended = self._run.apply(event)
+                if ended is not None:
+                    self._progress.pop(ended.message_id).finish(SuccessMessageStatus())
             case ToolCallResult():
                 done = MessageProgress[MessageStatusValue](self.progress.broadcast, status=SuccessMessageStatus())
                 self.progress.add_message(
@@ -216,15 +223,19 @@ class RunView:
             type="MetaEvent", name=MetaEventName.CopilotKitLangGraphInterruptEvent, data=data
         )
 
-    def _start(self, key: str, cut_off_reason: str) -> MessageProgress[MessageStatusValue]:
-        progress = MessageProgress[MessageStatusValue](self.progress.broadcast)
-        self._open[key] = (progress, cut_off_reason)
+    def _start(self, event: TextMessageStarted | ToolCallStarted) -> MessageProgress[MessageStatusValue] | None:
+        """The progress of a message that opens; None for one already open (its start is not repeated)."""
+        message = self._run.apply(event)
+        if message is None:
+            return None
+        progress = MessageProgress[MessageStatusValue](self.progress.broadcast, parts=message.parts)
+        self._progress[message.message_id] = progress
         return progress
 
     def _cut_open(self, why: str | None = None) -> None:
-        for progress, reason in self._open.values():
-            progress.finish(FailedMessageStatus(reason=why or reason))
-        self._open.clear()
+        for message in self._run.cut_off():
+            reason = why or (TEXT_CUT_OFF if message.tool_name is None else ARGUMENTS_CUT_OFF)
+            self._progress.pop(message.message_id).finish(FailedMessageStatus(reason=reason))
 
     def _fail(self, code: str, message: str) -> None:
         if code == GUARDRAILS_DENIED:

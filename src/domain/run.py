@@ -1,0 +1,203 @@
+"""The run aggregate: a run's events in, in order; out come the messages still open, the messages that
+completed, the run's events compacted for replay, and its final record with the status rule on it. Every
+place that follows a run (the recorder, each protocol's presentation) asks one of these instead of folding
+the stream again."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from agui_runtime.domain.events import (
+    AgentStateChanged,
+    RunEvent,
+    RunFailed,
+    RunFinished,
+    StateSnapshot,
+    StepFinished,
+    StepStarted,
+    TextMessageChunk,
+    TextMessageEnded,
+    TextMessageStarted,
+    ToolCallArgs,
+    ToolCallEnded,
+    ToolCallStarted,
+)
+from agui_runtime.domain.runs import RunRecord, RunStatus
+
+CLIENT_DISCONNECTED = "CLIENT_DISCONNECTED"  # the code of a run that ended without a terminal event
+STOPPED = "STOPPED"  # the code of a run a user asked to stop
+
+
+@dataclass(slots=True, eq=False)
+class RunMessage:
+    """A text message (`tool_name` None) or a tool call of the run, as it streams: `parts` are its text
+    or argument fragments (shared, not copied, with whoever presents them), `ended` once it completed."""
+
+    message_id: str
+    parent_message_id: str | None
+    tool_name: str | None = None
+    parts: list[str] = field(default_factory=list)
+    ended: bool = False
+    logged: bool = field(default=False, repr=False)  # its joined fragments have their place in the log
+
+    @property
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+@dataclass(frozen=True, slots=True)
+class RunEnd:
+    """How a run ended: the status stored, and the code that says why it did not finish."""
+
+    status: RunStatus
+    error_code: str | None = None
+
+
+FINISHED = RunEnd(RunStatus.FINISHED)
+DISCONNECTED = RunEnd(RunStatus.ABORTED, CLIENT_DISCONNECTED)
+
+
+class Run:
+    """Rules:
+    - A message opens with its start event and completes with its end event; a fragment joins the open
+      message of its kind with that id. A start for a message already open, and a fragment or end for
+      none, change nothing (`apply` answers None).
+    - The first terminal event decides the end: `RunFinished` finished, `RunFailed` failed with its code;
+      `stop` ends it as stopped (aborted, `STOPPED`); a run with no end is aborted (`CLIENT_DISCONNECTED`).
+    - The log keeps every event in order, except that a message's fragments stand joined where its first
+      fragment came, only the last state snapshot is kept, and `AgentStateChanged` (v1 presentation) not.
+    Per event the work is constant: a fragment is one lookup and one append."""
+
+    __slots__ = ("_completed", "_end", "_log", "_open", "_snapshot_at", "_steps")
+
+    def __init__(self, events: Iterable[RunEvent] = ()) -> None:
+        self._open: dict[str, RunMessage] = {}
+        self._completed: list[RunMessage] = []
+        self._steps: list[str] = []
+        self._end: RunEnd | None = None
+        self._log: list[RunEvent | RunMessage | None] = []
+        self._snapshot_at: int | None = None
+        for event in events:
+            self.apply(event)
+
+    def apply(self, event: RunEvent) -> RunMessage | None:
+        """Fold one event in; the message it opened, extended or completed, if any."""
+        match event:
+            case TextMessageChunk(message_id=key, delta=delta):
+                return self._join(event, key, delta, tool=False)
+            case ToolCallArgs(tool_call_id=key, delta=delta):
+                return self._join(event, key, delta, tool=True)
+            case TextMessageStarted(message_id=key, parent_message_id=parent):
+                self._log.append(event)
+                return self._start(RunMessage(key, parent))
+            case ToolCallStarted(tool_call_id=key, tool_name=name, parent_message_id=parent):
+                self._log.append(event)
+                return self._start(RunMessage(key, parent, name))
+            case TextMessageEnded(message_id=key):
+                return self._complete(event, key, tool=False)
+            case ToolCallEnded(tool_call_id=key):
+                return self._complete(event, key, tool=True)
+            case StateSnapshot():
+                if self._snapshot_at is not None:
+                    self._log[self._snapshot_at] = None
+                self._snapshot_at = len(self._log)
+                self._log.append(event)
+            case StepStarted(step_name=name):
+                self._steps.append(name)
+                self._log.append(event)
+            case StepFinished(step_name=name):
+                if name in self._steps:
+                    self._steps.remove(name)
+                self._log.append(event)
+            case RunFinished():
+                self._end = self._end or FINISHED
+                self._log.append(event)
+            case RunFailed(code=code):
+                self._end = self._end or RunEnd(RunStatus.FAILED, code)
+                self._log.append(event)
+            case AgentStateChanged():
+                pass
+            case _:
+                self._log.append(event)
+        return None
+
+    def _join(self, event: RunEvent, key: str, delta: str, *, tool: bool) -> RunMessage | None:
+        message = self._open.get(key)
+        if message is None or (message.tool_name is not None) is not tool:
+            self._log.append(event)  # kept as it came: nothing open to join it to
+            return None
+        message.parts.append(delta)
+        if not message.logged:
+            message.logged = True
+            self._log.append(message)
+        return message
+
+    def _complete(self, event: RunEvent, key: str, *, tool: bool) -> RunMessage | None:
+        self._log.append(event)
+        message = self._open.get(key)
+        if message is None or (message.tool_name is not None) is not tool:
+            return None
+        del self._open[key]
+        message.ended = True
+        self._completed.append(message)
+        return message
+
+    def _start(self, message: RunMessage) -> RunMessage | None:
+        if message.message_id in self._open:
+            return None
+        self._open[message.message_id] = message
+        return message
+
+    def stop(self, code: str = STOPPED) -> None:
+        """End the run on request, before its own end (a user's stop); a run that ended stays as it ended."""
+        self._end = self._end or RunEnd(RunStatus.ABORTED, code)
+
+    def cut_off(self) -> tuple[RunMessage, ...]:
+        """The messages still open, in the order they started, which are closed here without completing
+        (the run was cut off, or ended with them open)."""
+        cut = tuple(self._open.values())
+        self._open.clear()
+        return cut
+
+    @property
+    def open_messages(self) -> tuple[RunMessage, ...]:
+        return tuple(self._open.values())
+
+    @property
+    def completed(self) -> tuple[RunMessage, ...]:
+        return tuple(self._completed)
+
+    @property
+    def open_steps(self) -> tuple[str, ...]:
+        """The steps started and not finished, in the order they started."""
+        return tuple(self._steps)
+
+    @property
+    def ended(self) -> bool:
+        return self._end is not None
+
+    @property
+    def end(self) -> RunEnd:
+        """How the run ended; until it has, how it ends if it stops here (aborted: nobody followed it)."""
+        return self._end or DISCONNECTED
+
+    def events(self) -> tuple[RunEvent, ...]:
+        """The run's events as kept for replay (compacted)."""
+        compacted: list[RunEvent] = []
+        for entry in self._log:
+            if isinstance(entry, RunMessage):
+                text = entry.text
+                key = entry.message_id
+                compacted.append(TextMessageChunk(key, text) if entry.tool_name is None else ToolCallArgs(key, text))
+            elif entry is not None:
+                compacted.append(entry)
+        return tuple(compacted)
+
+    def record(self, started: RunRecord, finished_at: datetime) -> RunRecord:
+        """The run's final record: `started` (its ids and start) with how it ended and its events."""
+        end = self.end
+        return replace(
+            started, status=end.status, finished_at=finished_at, error_code=end.error_code, events=self.events()
+        )
