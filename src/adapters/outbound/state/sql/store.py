@@ -38,9 +38,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from agui_runtime.adapters.outbound.state.sql.tables import agent_states, messages, runs, threads
+from agui_runtime.adapters.serialization import codec
 from agui_runtime.application.errors import AccessDenied, Conflict, UpstreamUnavailable
 from agui_runtime.application.ports import AgentFilter, Clock, ThreadStore
-from agui_runtime.domain import codec
 from agui_runtime.domain.agent_state import AgentState, AgentStateKey
 from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import Message
