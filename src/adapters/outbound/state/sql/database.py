@@ -27,16 +27,16 @@ _SQLITE_READERS = 4
 @contextlib.contextmanager
 def unavailable_on_errors() -> Iterator[None]:
     """Database failures as `UpstreamUnavailable`, naming only the kind of failure: the driver's message
-    may carry the DSN and its password."""
+    may carry the DSN and its password (the cause stays chained for the logs, whose filter redacts it)."""
     try:
         yield
     except IntegrityError:
         raise
     except (OperationalError, DBAPIError) as exc:
         kind = type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__
-        raise UpstreamUnavailable(f"The state store is unavailable ({kind}).") from None
+        raise UpstreamUnavailable(f"The state store is unavailable ({kind}).") from exc
     except (OSError, TimeoutError) as exc:  # a refused or timed-out connection, before the driver wraps it
-        raise UpstreamUnavailable(f"The state store is unavailable ({type(exc).__name__}).") from None
+        raise UpstreamUnavailable(f"The state store is unavailable ({type(exc).__name__}).") from exc
 
 
 class Database(Protocol):

@@ -127,8 +127,8 @@ class SqlThreadStore(ThreadStore):
                                 updated_at=now,
                             )
                         )
-                except IntegrityError:
-                    raise _conflict(key, version, expected_version) from None
+                except IntegrityError as exc:
+                    raise _conflict(key, version, expected_version) from exc
             else:
                 changed = connection.execute(
                     update(agent_states)
