@@ -155,7 +155,7 @@ def test_the_recorded_head_is_alembics_and_an_up_to_date_schema_is_not_migrated_
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from agui_runtime.adapters.outbound.state.sql.store import HEAD_REVISION, MIGRATIONS
+    from agui_runtime.adapters.outbound.state.sql.upgrade import HEAD_REVISION, MIGRATIONS
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

@@ -64,8 +64,8 @@ def test_an_agent_is_identified_by_its_name() -> None:
 def test_every_run_event_survives_the_json_codec() -> None:
     import json as json_module
 
+    from agui_runtime.adapters.serialization.codec import decode_event, encode_event
     from agui_runtime.domain import events as ev
-    from agui_runtime.domain.codec import decode_event, encode_event
 
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     user = TextMessage(id="u1", created_at=moment, role=Role.USER, content="hi")

@@ -24,9 +24,9 @@ import orjson
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from agui_runtime.adapters.serialization.codec import decode_event, encode_event
 from agui_runtime.application.errors import UpstreamUnavailable
 from agui_runtime.application.ports import Claim, LiveRuns
-from agui_runtime.domain.codec import decode_event, encode_event
 from agui_runtime.domain.events import RunEvent, RunFailed
 
 logger = logging.getLogger("agui_runtime.live")

@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on a connection the runtime hands over (see `store.upgrade`)."""
+"""Alembic environment: migrations run on a connection the runtime hands over (see `upgrade.upgrade`)."""
 
 from alembic import context
 
