@@ -58,7 +58,7 @@ def _unavailable() -> Iterator[None]:
     try:
         yield
     except (RedisError, OSError) as exc:
-        raise UpstreamUnavailable(f"The live-run channel (Redis) is unavailable ({type(exc).__name__}).") from None
+        raise UpstreamUnavailable(f"The live-run channel (Redis) is unavailable ({type(exc).__name__}).") from exc
 
 
 class RedisLiveRuns(LiveRuns):
