@@ -64,6 +64,7 @@ from agui_runtime.adapters.outbound.system import SystemClock, UuidIdGenerator
 from agui_runtime.adapters.settings import Settings, SettingsError, load_settings
 from agui_runtime.adapters.settings.settings import check_path
 from agui_runtime.application.actions import CombinedActions
+from agui_runtime.application.agents import AgentCatalogue
 from agui_runtime.application.errors import RequestRejected, UpstreamUnavailable
 from agui_runtime.application.limits import RunLimits
 from agui_runtime.application.ports import ChatModel, Guardrails, LiveRuns, ThreadStore
@@ -271,6 +272,7 @@ class Container(containers.DeclarativeContainer):
         max_run_seconds=config.max_run_seconds,
     )
     list_agents = providers.Factory(ListAgents, agents=agents, hooks=hooks)
+    agent_catalogue = providers.Factory(AgentCatalogue, agents=agents, chat_model=chat_model)
     generate_response = providers.Factory(
         GenerateResponse,
         chat_model=chat_model,
@@ -383,7 +385,7 @@ class _Runtime:
             live=await _resolve(self.container.live_runner),
             threads=await _resolve(self.container.thread_queries),
             suggest=await _resolve(self.container.suggest),
-            chat_model=await _resolve(self.container.chat_model) is not None,
+            agents=await _resolve(self.container.agent_catalogue),
         )
         logger.info(
             "agui-runtime serving at %s (store %s)", self.settings.path, _store_kind(self.settings.state_store_url)
@@ -478,12 +480,7 @@ def _build(
 
     app.router.add_route(settings.path, base_path, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(health_router(settings.path, runtime.probe))
-    app.router.add_route(
-        settings.path + "/{rest:path}",
-        agui.handle,
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
+    app.router.routes.append(agui.route)
     return app, runtime
 
 

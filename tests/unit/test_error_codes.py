@@ -2,12 +2,13 @@
 
 import pytest
 
+from agui_runtime.adapters.inbound.agui.errors import STATUS
 from agui_runtime.adapters.inbound.graphql.errors import PRESENTATION, presentation
 from agui_runtime.application.errors import RequestRejected, UpstreamError
 from agui_runtime.domain.errors import ErrorCode
 
 
-@pytest.mark.parametrize("table", [PRESENTATION], ids=["graphql"])
+@pytest.mark.parametrize("table", [PRESENTATION, STATUS], ids=["graphql", "v2"])
 def test_every_code_is_mapped(table: dict[str, object]) -> None:
     assert set(ErrorCode) - set(table) == set()
     assert set(table) - set(ErrorCode) == set()
