@@ -41,6 +41,7 @@ from agui_runtime.adapters.outbound.system import SystemClock, UuidIdGenerator
 from agui_runtime.adapters.settings import Settings, SettingsError, load_settings
 from agui_runtime.adapters.settings.settings import check_path
 from agui_runtime.application.actions import CombinedActions
+from agui_runtime.application.agents import AgentCatalogue
 from agui_runtime.application.errors import UpstreamUnavailable
 from agui_runtime.application.limits import RunLimits
 from agui_runtime.application.requests import HeaderAllowlist
@@ -102,6 +103,7 @@ class Container(containers.DeclarativeContainer):
         max_run_seconds=config.max_run_seconds,
     )
     list_agents = providers.Factory(ListAgents, agents=agents, hooks=hooks)
+    agent_catalogue = providers.Factory(AgentCatalogue, agents=agents, chat_model=chat_model)
     generate_response = providers.Factory(
         GenerateResponse,
         chat_model=chat_model,
@@ -194,7 +196,7 @@ class _Runtime:
                 live=await _resolve(c.live_runner),
                 threads=await _resolve(c.thread_queries),
                 suggest=await _resolve(c.suggest),
-                chat_model=await _resolve(c.chat_model) is not None,
+                agents=await _resolve(c.agent_catalogue),
             )
             yield
         finally:

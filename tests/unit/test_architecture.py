@@ -92,6 +92,7 @@ async def test_every_container_provider_resolves(
         "hooks",
         "guardrails",
         "list_agents",
+        "agent_catalogue",
         "load_agent_state",
         "generate_response",
         "run_agent",

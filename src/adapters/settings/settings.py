@@ -256,7 +256,7 @@ def load_settings(*, config_file: str | Path | None = None, overrides: Mapping[s
         try:
             tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise SettingsError(f"config file {path}: not valid TOML: {exc}") from None
+            raise SettingsError(f"config file {path}: not valid TOML: {exc}") from exc
 
     class _WithFile(Settings):
         @classmethod
@@ -275,6 +275,8 @@ def load_settings(*, config_file: str | Path | None = None, overrides: Mapping[s
     try:
         return _WithFile(**dict(overrides or {}))
     except ValidationError as exc:
+        # Not chained: pydantic's own text echoes each rejected value (an API key among them), and an
+        # uncaught SettingsError is printed by the interpreter, past the log redaction.
         raise SettingsError(describe(exc)) from None
 
 

@@ -25,7 +25,3 @@ class ListAgents:
     async def __call__(self, query: ListAgentsQuery) -> list[AgentDescriptor]:
         await self.hooks.before_request(BeforeRequest("availableAgents", query.request))
         return list(await self.agents.list_agents())
-
-    async def known(self) -> list[AgentDescriptor]:
-        """The same list for routing a request that the use-case it reaches will authorise itself."""
-        return list(await self.agents.list_agents())

@@ -8,6 +8,7 @@ from datetime import datetime
 from agui_runtime.application.errors import ApplicationError, NotFound
 from agui_runtime.application.ports import AgentFilter, RequestHooks, ThreadStore
 from agui_runtime.application.requests import BeforeRequest, RequestContext
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.messages import Message
 from agui_runtime.domain.runs import RunRecord
 from agui_runtime.domain.thread import ThreadPage
@@ -16,11 +17,11 @@ MAX_PAGE = 1000
 
 
 class ClearingDisabled(ApplicationError):
-    code = "THREADS_CLEAR_DISABLED"
+    code = ErrorCode.THREADS_CLEAR_DISABLED
 
 
 class ClearingNeedsPrincipal(ApplicationError):
-    code = "THREADS_CLEAR_NEEDS_PRINCIPAL"
+    code = ErrorCode.THREADS_CLEAR_NEEDS_PRINCIPAL
 
 
 @dataclass(frozen=True, slots=True)

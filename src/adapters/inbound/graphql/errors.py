@@ -10,55 +10,80 @@ from typing import Any
 from graphql import GraphQLError
 
 from agui_runtime.application.errors import ApplicationError, RequestRejected
-from agui_runtime.domain.errors import DomainError
+from agui_runtime.domain.errors import DomainError, ErrorCode
 
 logger = logging.getLogger("agui_runtime.graphql")
 
 _COMMON_ISSUES = "https://docs.copilotkit.ai/troubleshooting/common-issues"
 _NETWORK_HELP = f"{_COMMON_ISSUES}#i-am-getting-a-network-errors--api-not-found"
-_TROUBLESHOOTING = {
-    "NETWORK_ERROR": _NETWORK_HELP,
-    "NOT_FOUND": _NETWORK_HELP,
-    "API_NOT_FOUND": _NETWORK_HELP,
-    "AGENT_NOT_FOUND": "https://docs.copilotkit.ai/coagents/troubleshooting/common-issues"
+_TROUBLESHOOTING: dict[str, str] = {
+    ErrorCode.NETWORK_ERROR: _NETWORK_HELP,
+    ErrorCode.NOT_FOUND: _NETWORK_HELP,
+    ErrorCode.API_NOT_FOUND: _NETWORK_HELP,
+    ErrorCode.AGENT_NOT_FOUND: "https://docs.copilotkit.ai/coagents/troubleshooting/common-issues"
     "#i-am-getting-agent-not-found-error",
 }
-# code -> (HTTP-like status the client may show, visibility, severity). The first block is the reference's
-# own table (runtime-v1-spec §3.10); the second, the codes this runtime adds.
-_PRESENTATION: dict[str, tuple[int, str, str]] = {
-    "NETWORK_ERROR": (503, "banner", "critical"),
-    "NOT_FOUND": (404, "banner", "critical"),
-    "AGENT_NOT_FOUND": (500, "banner", "critical"),
-    "API_NOT_FOUND": (404, "banner", "critical"),
-    "REMOTE_ENDPOINT_NOT_FOUND": (404, "banner", "critical"),
-    "AUTHENTICATION_ERROR": (401, "banner", "critical"),
-    "MISUSE": (400, "dev_only", "warning"),
-    "UNKNOWN": (500, "toast", "critical"),
-    "CONFIGURATION_ERROR": (400, "banner", "warning"),
-    "MISSING_PUBLIC_API_KEY_ERROR": (400, "banner", "critical"),
-    "UPGRADE_REQUIRED_ERROR": (402, "banner", "warning"),
-    "VERSION_MISMATCH": (400, "dev_only", "info"),
-    "ACCESS_DENIED": (403, "banner", "critical"),
-    "QUOTA_EXCEEDED": (429, "banner", "warning"),
-    "RATE_LIMITED": (429, "toast", "warning"),
-    "INVALID_INPUT": (400, "toast", "warning"),
-    "CONFLICT": (409, "toast", "warning"),
-    "UPSTREAM_UNAVAILABLE": (503, "banner", "critical"),
-    "UPSTREAM_ERROR": (502, "banner", "critical"),
-    "GUARDRAILS_ERROR": (500, "banner", "critical"),
-    "SERVER_SHUTTING_DOWN": (503, "toast", "warning"),
-    "TOO_MANY_MESSAGES": (413, "banner", "warning"),
-    "MESSAGE_TOO_LARGE": (413, "banner", "warning"),
-    "RUN_TIMEOUT": (504, "banner", "warning"),
-    "UPSTREAM_TIMEOUT": (504, "banner", "critical"),
-    "QUERY_TOO_COMPLEX": (400, "dev_only", "warning"),
+_AS_UNKNOWN = (500, "toast", "critical")
+# code -> (HTTP-like status the client may show, visibility, severity), every ErrorCode. The first block is
+# the reference's own table (runtime-v1-spec §3.10); the second, the codes this runtime adds; the third,
+# codes shown as the reference shows UNKNOWN (what they always got here; most never reach a GraphQL error).
+PRESENTATION: dict[str, tuple[int, str, str]] = {
+    ErrorCode.NETWORK_ERROR: (503, "banner", "critical"),
+    ErrorCode.NOT_FOUND: (404, "banner", "critical"),
+    ErrorCode.AGENT_NOT_FOUND: (500, "banner", "critical"),
+    ErrorCode.API_NOT_FOUND: (404, "banner", "critical"),
+    ErrorCode.REMOTE_ENDPOINT_NOT_FOUND: (404, "banner", "critical"),
+    ErrorCode.AUTHENTICATION_ERROR: (401, "banner", "critical"),
+    ErrorCode.MISUSE: (400, "dev_only", "warning"),
+    ErrorCode.UNKNOWN: _AS_UNKNOWN,
+    ErrorCode.CONFIGURATION_ERROR: (400, "banner", "warning"),
+    ErrorCode.MISSING_PUBLIC_API_KEY_ERROR: (400, "banner", "critical"),
+    ErrorCode.UPGRADE_REQUIRED_ERROR: (402, "banner", "warning"),
+    ErrorCode.VERSION_MISMATCH: (400, "dev_only", "info"),
+    #
+    ErrorCode.ACCESS_DENIED: (403, "banner", "critical"),
+    ErrorCode.QUOTA_EXCEEDED: (429, "banner", "warning"),
+    ErrorCode.RATE_LIMITED: (429, "toast", "warning"),
+    ErrorCode.INVALID_INPUT: (400, "toast", "warning"),
+    ErrorCode.CONFLICT: (409, "toast", "warning"),
+    ErrorCode.UPSTREAM_UNAVAILABLE: (503, "banner", "critical"),
+    ErrorCode.UPSTREAM_ERROR: (502, "banner", "critical"),
+    ErrorCode.GUARDRAILS_ERROR: (500, "banner", "critical"),
+    ErrorCode.SERVER_SHUTTING_DOWN: (503, "toast", "warning"),
+    ErrorCode.TOO_MANY_MESSAGES: (413, "banner", "warning"),
+    ErrorCode.MESSAGE_TOO_LARGE: (413, "banner", "warning"),
+    ErrorCode.RUN_TIMEOUT: (504, "banner", "warning"),
+    ErrorCode.UPSTREAM_TIMEOUT: (504, "banner", "critical"),
+    ErrorCode.QUERY_TOO_COMPLEX: (400, "dev_only", "warning"),
+    #
+    ErrorCode.INVALID_MESSAGE: _AS_UNKNOWN,
+    ErrorCode.INVALID_STATE: _AS_UNKNOWN,
+    ErrorCode.RUN_EXISTS: _AS_UNKNOWN,
+    ErrorCode.THREAD_BUSY: _AS_UNKNOWN,
+    ErrorCode.THREADS_CLEAR_DISABLED: _AS_UNKNOWN,
+    ErrorCode.THREADS_CLEAR_NEEDS_PRINCIPAL: _AS_UNKNOWN,
+    ErrorCode.AGENT_ERROR: _AS_UNKNOWN,
+    ErrorCode.GUARDRAILS_VALIDATION_FAILED: _AS_UNKNOWN,
+    ErrorCode.STOPPED: _AS_UNKNOWN,
+    ErrorCode.CLIENT_DISCONNECTED: _AS_UNKNOWN,
+    ErrorCode.RUN_LOST: _AS_UNKNOWN,
+    ErrorCode.NOT_READY: _AS_UNKNOWN,
+    ErrorCode.BAD_REQUEST: _AS_UNKNOWN,
+    ErrorCode.INVALID_REQUEST: _AS_UNKNOWN,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE: _AS_UNKNOWN,
+    ErrorCode.PAYLOAD_TOO_LARGE: _AS_UNKNOWN,
+    ErrorCode.GRAPHQL_PARSE_FAILED: _AS_UNKNOWN,
+    ErrorCode.GRAPHQL_VALIDATION_FAILED: _AS_UNKNOWN,
+    ErrorCode.BAD_USER_INPUT: _AS_UNKNOWN,
+    ErrorCode.TRANSCRIPTION_NOT_CONFIGURED: _AS_UNKNOWN,
 }
 UNEXPECTED_MESSAGE = "An unexpected error occurred. The server log has the details."
 
 
 def presentation(code: str) -> tuple[int, str, str]:
-    """(statusCode, visibility, severity) for a code; codes outside the table are shown like UNKNOWN."""
-    return _PRESENTATION.get(code, _PRESENTATION["UNKNOWN"])
+    """(statusCode, visibility, severity) for a code; a user's or an upstream's own code is shown like
+    UNKNOWN."""
+    return PRESENTATION.get(code, _AS_UNKNOWN)
 
 
 def copilot_extensions(code: str, message: str, *, visibility: str | None = None) -> dict[str, Any]:
@@ -94,7 +119,7 @@ def format_error(error: GraphQLError) -> dict[str, Any]:
         logger.error("%s failed with UNKNOWN (%s)", _field(error), type(original).__name__)
         logger.debug("trace of the UNKNOWN failure", exc_info=original)
         formatted["message"] = UNEXPECTED_MESSAGE
-        formatted["extensions"] = copilot_extensions("UNKNOWN", UNEXPECTED_MESSAGE)
+        formatted["extensions"] = copilot_extensions(ErrorCode.UNKNOWN, UNEXPECTED_MESSAGE)
     elif error.extensions:
         formatted["extensions"] = dict(error.extensions)
     else:
@@ -116,27 +141,27 @@ _REASONS = (
 )
 
 
-def _request_error(message: str) -> tuple[str, str]:
+def _request_error(message: str) -> tuple[str, ErrorCode]:
     """A parse, validation or variable error with a code. graphql-core writes the offending value into a
     variable's error (`... got invalid value 'sk-...'`): the message is rebuilt from the variable, the path
     and the expected type, so no value the client sent (a key in `properties`, a header) comes back."""
     if message.startswith("Syntax Error"):
-        return message, "GRAPHQL_PARSE_FAILED"
+        return message, ErrorCode.GRAPHQL_PARSE_FAILED
     variable = _VARIABLE.match(message)
     if variable is None:
-        return message, "GRAPHQL_VALIDATION_FAILED"
+        return message, ErrorCode.GRAPHQL_VALIDATION_FAILED
     if " invalid value" not in message:
         # "... is never used", "... of required type 'X' was not provided": the document's, no value in them
-        return message, "BAD_USER_INPUT" if message.endswith(("was not provided.", "must not be null.")) else (
-            "GRAPHQL_VALIDATION_FAILED"
-        )
+        if message.endswith(("was not provided.", "must not be null.")):
+            return message, ErrorCode.BAD_USER_INPUT
+        return message, ErrorCode.GRAPHQL_VALIDATION_FAILED
     path = _PATH.search(message)
     where = f" at '{path.group(1)}'" if path else ""
     reason = next((found.group(0) for pattern in _REASONS if (found := pattern.search(message))), None)
     if reason is not None and reason.startswith("of "):
-        return f"Variable '${variable.group(1)}' {reason}.", "BAD_USER_INPUT"
+        return f"Variable '${variable.group(1)}' {reason}.", ErrorCode.BAD_USER_INPUT
     detail = f": {reason}" if reason else ""
-    return f"Variable '${variable.group(1)}' got an invalid value{where}{detail}.", "BAD_USER_INPUT"
+    return f"Variable '${variable.group(1)}' got an invalid value{where}{detail}.", ErrorCode.BAD_USER_INPUT
 
 
 def _field(error: GraphQLError) -> str:

@@ -53,6 +53,7 @@ from agui_runtime.adapters.inbound.graphql.negotiation import (
 )
 from agui_runtime.adapters.inbound.graphql.run_view import ActiveRuns
 from agui_runtime.application.requests import HeaderAllowlist, RequestContext
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.json import JsonObject
 
 logger = logging.getLogger("agui_runtime.graphql")
@@ -61,7 +62,7 @@ _CACHE_SIZE = 256
 
 
 class _BadRequest(Exception):
-    def __init__(self, status: int, message: str, code: str, headers: Mapping[str, str] | None = None) -> None:
+    def __init__(self, status: int, message: str, code: ErrorCode, headers: Mapping[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -179,7 +180,7 @@ class GraphQLEndpoint:
         accept = request.headers.get("accept")
         use_cases = self._use_cases()
         if use_cases is None:
-            body = {"errors": [{"message": "The runtime is not started.", "extensions": {"code": "NOT_READY"}}]}
+            body = {"errors": [{"message": "The runtime is not started.", "extensions": {"code": ErrorCode.NOT_READY}}]}
             return _json_response(body, 503, SingleFormat.JSON)
         try:
             operation = await self._read(request)
@@ -198,21 +199,23 @@ class GraphQLEndpoint:
             content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
             if content_type != "application/json":
                 raise _BadRequest(
-                    415, "Send the GraphQL request as JSON (Content-Type: application/json).", "UNSUPPORTED_MEDIA_TYPE"
+                    415,
+                    "Send the GraphQL request as JSON (Content-Type: application/json).",
+                    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
                 )
             parsed = _loads(await request.body(), "request body")
             if not isinstance(parsed, dict):
                 raise _BadRequest(
-                    400, "The request body must be a JSON object; batching is not supported.", "BAD_REQUEST"
+                    400, "The request body must be a JSON object; batching is not supported.", ErrorCode.BAD_REQUEST
                 )
             raw = parsed
         query, variables, name = raw.get("query"), raw.get("variables"), raw.get("operationName")
         if not isinstance(query, str) or not query.strip():
-            raise _BadRequest(400, "Must provide a query string.", "BAD_REQUEST")
+            raise _BadRequest(400, "Must provide a query string.", ErrorCode.BAD_REQUEST)
         if variables is not None and not isinstance(variables, dict):
-            raise _BadRequest(400, "`variables` must be a JSON object.", "BAD_REQUEST")
+            raise _BadRequest(400, "`variables` must be a JSON object.", ErrorCode.BAD_REQUEST)
         if name is not None and not isinstance(name, str):
-            raise _BadRequest(400, "`operationName` must be a string.", "BAD_REQUEST")
+            raise _BadRequest(400, "`operationName` must be a string.", ErrorCode.BAD_REQUEST)
         return _Operation(query, variables, name or None)
 
     async def _execute(
@@ -226,13 +229,13 @@ class GraphQLEndpoint:
         definition = get_operation_ast(document, operation.operation_name)
         if definition is not None and request.method == "GET" and definition.operation is not OperationType.QUERY:
             message = f"Can only perform a {definition.operation.value} operation from a POST request."
-            raise _BadRequest(405, message, "BAD_REQUEST", {"allow": "POST"})
+            raise _BadRequest(405, message, ErrorCode.BAD_REQUEST, {"allow": "POST"})
         if errors:
             status = 400 if wants_graphql_response(accept) else 200
             return _errors_response(errors, status, response_format)
         if definition is None:
             message = "Could not determine which operation to run; set operationName."
-            raise _BadRequest(400, message, "BAD_REQUEST")
+            raise _BadRequest(400, message, ErrorCode.BAD_REQUEST)
         # Refuse an unusable Accept before any work starts (no model call for a client that cannot read it).
         stream_format = incremental_format(accept) if incremental else None
         if incremental and stream_format is None:
@@ -316,8 +319,8 @@ def _single_response(result: ExecutionResult, response_format: SingleFormat) -> 
 def _loads(raw: str | bytes, what: str) -> Any:
     try:
         return json.loads(raw)
-    except (ValueError, RecursionError):
-        raise _BadRequest(400, f"The {what} is not valid JSON.", "BAD_REQUEST") from None
+    except (ValueError, RecursionError) as exc:
+        raise _BadRequest(400, f"The {what} is not valid JSON.", ErrorCode.BAD_REQUEST) from exc
 
 
 def _errors_response(errors: list[GraphQLError], status: int, response_format: SingleFormat) -> Response:

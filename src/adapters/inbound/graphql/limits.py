@@ -16,7 +16,9 @@ from graphql import (
     SelectionSetNode,
 )
 
-TOO_COMPLEX = "QUERY_TOO_COMPLEX"
+from agui_runtime.domain.errors import ErrorCode
+
+TOO_COMPLEX = ErrorCode.QUERY_TOO_COMPLEX
 CHAT_FIELD = "generateCopilotResponse"
 
 

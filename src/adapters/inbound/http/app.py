@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 
 from agui_runtime.adapters.inbound.http.cors import Cors
 from agui_runtime.adapters.inbound.http.health import health_router
@@ -30,7 +31,8 @@ class GraphQL(Protocol):
 class V2(Protocol):
     """The v2 endpoint: its routes below the path, and the single-route envelope at the path."""
 
-    async def handle(self, request: Request) -> Response: ...
+    @property
+    def route(self) -> BaseRoute: ...
     async def envelope(self, request: Request, payload: dict[str, Any]) -> Response: ...
 
 
@@ -96,10 +98,5 @@ def build_http_app(options: HttpOptions, runtime: Runtime, graphql: GraphQL, v2:
 
     app.router.add_route(options.path, base_path, methods=["GET", "POST"], include_in_schema=False)
     app.include_router(health_router(options.path, runtime.probe))
-    app.router.add_route(
-        options.path + "/{rest:path}",
-        v2.handle,
-        methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-        include_in_schema=False,
-    )
+    app.router.routes.append(v2.route)  # everything below the path
     return app
