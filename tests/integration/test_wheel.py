@@ -15,6 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.integration.conftest import node_client
@@ -161,3 +162,24 @@ def test_a_host_fastapi_app_mounts_the_installed_runtime(fresh: Path) -> None:
     shown = outside(fresh, str(fresh / "python"), str(script))
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip() == '[{"data": {"hello": "Hello World"}}, 200, {"host": "yes"}]'
+
+
+def test_uvicorn_serves_the_installed_factory(fresh: Path) -> None:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("AGUI_", "PYTHON"))}
+    environment["AGUI_STATE_STORE_URL"] = "memory://"
+    command = [str(fresh / "python"), "-m", "uvicorn", "--factory", "agui_runtime:create_app", "--port", "0"]
+    process = subprocess.Popen(
+        command, cwd=fresh.parent, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stderr is not None
+        url = next(
+            (found.group(1) for line in process.stderr if (found := re.search(r"running on (http://\S+)", line))),
+            None,
+        )
+        assert url is not None, "uvicorn did not start the factory"
+        answer = httpx.post(f"{url}/api/copilotkit", json={"query": "{ hello }"}, timeout=10)
+        assert answer.json() == {"data": {"hello": "Hello World"}}
+    finally:
+        process.terminate()
+        process.communicate(timeout=15)
