@@ -1,6 +1,7 @@
 """LangGraph events, as the CopilotKit Python SDK streams them from `/agents/execute`, to AG-UI events:
 state syncs as steps and snapshots, model chunks as text messages and tool calls, the SDK's manual
-emits, interrupts as custom events and `on_copilotkit_error` as a failed run."""
+emits, interrupts as custom events and `on_copilotkit_error` as a failed run. Which streamed message is
+still open is the run aggregate's to say: each start and end emitted is applied to a `Run`."""
 
 from __future__ import annotations
 
@@ -21,16 +22,19 @@ from ag_ui.core import (
 )
 
 from agui_runtime.application.errors import UpstreamError
+from agui_runtime.domain.events import TextMessageEnded, TextMessageStarted, ToolCallEnded, ToolCallStarted
 from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.run import Run, RunMessage
 
 
 class LangGraphEvents:
-    """LangGraph events (as the CopilotKit Python SDK streams them) to AG-UI events."""
+    """LangGraph events (as the CopilotKit Python SDK streams them) to AG-UI events. At most one streamed
+    text message and one streamed tool call are open at a time, and never both; the manual emits start and
+    end in one line and stay out of the run (an id they share with the open call must not close it)."""
 
     def __init__(self, agent_name: str) -> None:
         self._agent = agent_name
-        self._text: str | None = None
-        self._tool: str | None = None
+        self._run = Run()
         self._last_message: str | None = None
         self._node: str | None = None
         self._active = False
@@ -60,6 +64,7 @@ class LangGraphEvents:
         return []
 
     def close(self) -> list[BaseEvent]:
+        """The ends of the messages the stream left open: the tool call first, then the text."""
         return [*self._end_tool(), *self._end_text()]
 
     def _state_sync(self, line: JsonObject) -> list[BaseEvent]:
@@ -98,31 +103,33 @@ class LangGraphEvents:
         assert isinstance(flags, dict)
         events: list[BaseEvent] = []
         first_chunk = chunks[0] if chunks and isinstance(chunks[0], dict) else None
-        if self._tool is not None and not chunks:
+        if not chunks:
             events += self._end_tool()
         if first_chunk is not None and first_chunk.get("name") and first_chunk.get("id"):
             events += [*self._end_tool(), *self._end_text()]
-            if _emits_tool(flags.get("copilotkit:emit-tool-calls", True), str(first_chunk["name"])):
-                self._tool = str(first_chunk["id"])
+            name = str(first_chunk["name"])
+            if _emits_tool(flags.get("copilotkit:emit-tool-calls", True), name):
+                call_id = str(first_chunk["id"])
+                self._run.apply(ToolCallStarted(call_id, name, self._last_message))
                 events.append(
-                    ToolCallStartEvent(
-                        tool_call_id=self._tool,
-                        tool_call_name=str(first_chunk["name"]),
-                        parent_message_id=self._last_message,
-                    )
+                    ToolCallStartEvent(tool_call_id=call_id, tool_call_name=name, parent_message_id=self._last_message)
                 )
-        if self._tool is not None:
+        tool = self._open(tool=True)
+        if tool is not None:
             arguments = text or (str(first_chunk.get("args") or "") if first_chunk is not None else "")
             if arguments:
-                events.append(ToolCallArgsEvent(tool_call_id=self._tool, delta=arguments))
+                events.append(ToolCallArgsEvent(tool_call_id=tool.message_id, delta=arguments))
         elif text and flags.get("copilotkit:emit-messages", True) is not False:
-            if message_id is not None and message_id != self._text:
+            open_text = self._open(tool=False)
+            if message_id is not None and open_text is not None and message_id != open_text.message_id:
                 events += self._end_text()
-            if self._text is None:
+                open_text = None
+            if open_text is None:
                 self._count += 1
-                self._text = message_id or f"{self._agent}-message-{self._count}"
-                events.append(TextMessageStartEvent(message_id=self._text))
-            events.append(TextMessageContentEvent(message_id=self._text, delta=text))
+                open_text = self._run.apply(TextMessageStarted(message_id or f"{self._agent}-message-{self._count}"))
+                assert open_text is not None  # nothing of its kind was open
+                events.append(TextMessageStartEvent(message_id=open_text.message_id))
+            events.append(TextMessageContentEvent(message_id=open_text.message_id, delta=text))
         if message_id is not None:
             self._last_message = message_id
         if finish == "tool_calls":
@@ -151,17 +158,26 @@ class LangGraphEvents:
             ]
         return []
 
+    def _open(self, *, tool: bool) -> RunMessage | None:
+        """The streamed message of that kind still open, if any."""
+        for message in self._run.open_messages:
+            if (message.tool_name is not None) is tool:
+                return message
+        return None
+
     def _end_text(self) -> list[BaseEvent]:
-        if self._text is None:
+        message = self._open(tool=False)
+        if message is None:
             return []
-        ended, self._text = self._text, None
-        return [TextMessageEndEvent(message_id=ended)]
+        self._run.apply(TextMessageEnded(message.message_id))
+        return [TextMessageEndEvent(message_id=message.message_id)]
 
     def _end_tool(self) -> list[BaseEvent]:
-        if self._tool is None:
+        message = self._open(tool=True)
+        if message is None:
             return []
-        ended, self._tool = self._tool, None
-        return [ToolCallEndEvent(tool_call_id=ended)]
+        self._run.apply(ToolCallEnded(message.message_id))
+        return [ToolCallEndEvent(tool_call_id=message.message_id)]
 
 
 def _emits_tool(flag: object, name: str) -> bool:
