@@ -29,8 +29,8 @@ from agui_runtime.domain.run import Run, RunMessage
 
 class LangGraphEvents:
     """LangGraph events (as the CopilotKit Python SDK streams them) to AG-UI events. At most one streamed
-    text message and one streamed tool call are open at a time, and never both; the manual emits start and
-    end in one line and stay out of the run (an id they share with the open call must not close it)."""
+    message is open at a time (a text or a tool call), read once per line from the run; the manual emits
+    start and end in one line and stay out of the run (an id they share with the open call must not close it)."""
 
     def __init__(self, agent_name: str) -> None:
         self._agent = agent_name
@@ -65,7 +65,8 @@ class LangGraphEvents:
 
     def close(self) -> list[BaseEvent]:
         """The ends of the messages the stream left open: the tool call first, then the text."""
-        return [*self._end_tool(), *self._end_text()]
+        tool, message = self._streamed()
+        return [*self._end(tool), *self._end(message)]
 
     def _state_sync(self, line: JsonObject) -> list[BaseEvent]:
         events: list[BaseEvent] = []
@@ -103,46 +104,49 @@ class LangGraphEvents:
         assert isinstance(flags, dict)
         events: list[BaseEvent] = []
         first_chunk = chunks[0] if chunks and isinstance(chunks[0], dict) else None
-        if not chunks:
-            events += self._end_tool()
+        tool, message = self._streamed()
+        if tool is not None and not chunks:
+            events += self._end(tool)
+            tool = None
         if first_chunk is not None and first_chunk.get("name") and first_chunk.get("id"):
-            events += [*self._end_tool(), *self._end_text()]
+            events += [*self._end(tool), *self._end(message)]
+            tool = message = None
             name = str(first_chunk["name"])
             if _emits_tool(flags.get("copilotkit:emit-tool-calls", True), name):
-                call_id = str(first_chunk["id"])
-                self._run.apply(ToolCallStarted(call_id, name, self._last_message))
+                tool = self._run.apply(ToolCallStarted(str(first_chunk["id"]), name, self._last_message))
+                assert tool is not None  # nothing was open
                 events.append(
-                    ToolCallStartEvent(tool_call_id=call_id, tool_call_name=name, parent_message_id=self._last_message)
+                    ToolCallStartEvent(
+                        tool_call_id=tool.message_id, tool_call_name=name, parent_message_id=self._last_message
+                    )
                 )
-        tool = self._open(tool=True)
         if tool is not None:
             arguments = text or (str(first_chunk.get("args") or "") if first_chunk is not None else "")
             if arguments:
                 events.append(ToolCallArgsEvent(tool_call_id=tool.message_id, delta=arguments))
         elif text and flags.get("copilotkit:emit-messages", True) is not False:
-            open_text = self._open(tool=False)
-            if message_id is not None and open_text is not None and message_id != open_text.message_id:
-                events += self._end_text()
-                open_text = None
-            if open_text is None:
+            if message_id is not None and message is not None and message_id != message.message_id:
+                events += self._end(message)
+                message = None
+            if message is None:
                 self._count += 1
-                open_text = self._run.apply(TextMessageStarted(message_id or f"{self._agent}-message-{self._count}"))
-                assert open_text is not None  # nothing of its kind was open
-                events.append(TextMessageStartEvent(message_id=open_text.message_id))
-            events.append(TextMessageContentEvent(message_id=open_text.message_id, delta=text))
+                message = self._run.apply(TextMessageStarted(message_id or f"{self._agent}-message-{self._count}"))
+                assert message is not None  # nothing was open
+                events.append(TextMessageStartEvent(message_id=message.message_id))
+            events.append(TextMessageContentEvent(message_id=message.message_id, delta=text))
         if message_id is not None:
             self._last_message = message_id
         if finish == "tool_calls":
-            events += self._end_tool()
+            events += self._end(tool)
         elif finish == "stop":
-            events += self._end_text()
+            events += self._end(message)
         return events
 
     def _custom(self, name: str, data: JsonObject) -> list[BaseEvent]:
         if name == "copilotkit_manually_emit_message":
             message_id = str(data.get("message_id") or "")
             return [
-                *self._end_text(),
+                *self._end(self._streamed()[1]),
                 TextMessageStartEvent(message_id=message_id),
                 TextMessageContentEvent(message_id=message_id, delta=str(data.get("message", "")) or " "),
                 TextMessageEndEvent(message_id=message_id),
@@ -158,24 +162,23 @@ class LangGraphEvents:
             ]
         return []
 
-    def _open(self, *, tool: bool) -> RunMessage | None:
-        """The streamed message of that kind still open, if any."""
-        for message in self._run.open_messages:
-            if (message.tool_name is not None) is tool:
-                return message
-        return None
+    def _streamed(self) -> tuple[RunMessage | None, RunMessage | None]:
+        """The streamed tool call and text message still open, as the run has them."""
+        tool = message = None
+        for opened in self._run.open_messages:
+            if opened.tool_name is None:
+                message = opened
+            else:
+                tool = opened
+        return tool, message
 
-    def _end_text(self) -> list[BaseEvent]:
-        message = self._open(tool=False)
+    def _end(self, message: RunMessage | None) -> list[BaseEvent]:
+        """The end of an open message, applied to the run; nothing for none."""
         if message is None:
             return []
-        self._run.apply(TextMessageEnded(message.message_id))
-        return [TextMessageEndEvent(message_id=message.message_id)]
-
-    def _end_tool(self) -> list[BaseEvent]:
-        message = self._open(tool=True)
-        if message is None:
-            return []
+        if message.tool_name is None:
+            self._run.apply(TextMessageEnded(message.message_id))
+            return [TextMessageEndEvent(message_id=message.message_id)]
         self._run.apply(ToolCallEnded(message.message_id))
         return [ToolCallEndEvent(tool_call_id=message.message_id)]
 
