@@ -84,6 +84,10 @@ class Run:
 
     def apply(self, event: RunEvent) -> RunMessage | None:
         """Fold one event in; the message it opened, extended or completed, if any."""
+        if type(event) is TextMessageChunk:  # fragments are most of a run: their exact types before the match
+            return self._join(event, event.message_id, event.delta, tool=False)
+        if type(event) is ToolCallArgs:
+            return self._join(event, event.tool_call_id, event.delta, tool=True)
         match event:
             case TextMessageChunk(message_id=key, delta=delta):
                 return self._join(event, key, delta, tool=False)

@@ -17,10 +17,16 @@ def kinds(events: list[Any]) -> list[str]:
     return [event.type.value for event in events]
 
 
-def chunk(flags: JsonObject, tools: list[JsonObject] | None = None, content: str = "") -> JsonObject:
+def keyed(events: list[Any], key: str) -> list[tuple[str, str | None]]:
+    return [(event.type.value, getattr(event, key, None)) for event in events]
+
+
+def chunk(
+    flags: JsonObject, tools: list[JsonObject] | None = None, content: str = "", message_id: str = "m1"
+) -> JsonObject:
     fields: JsonObject = {
         "content": content,
-        "id": "m1",
+        "id": message_id,
         "tool_call_chunks": list(tools or []),
         "response_metadata": {},
     }
@@ -82,3 +88,41 @@ def test_an_agent_error_event_fails_the_run() -> None:
     failure: JsonObject = {"message": "quota", "type": "RateLimitError"}
     with pytest.raises(UpstreamError, match="Agent 'a' failed: RateLimitError: quota"):
         LangGraphEvents("a").translate({"event": "on_copilotkit_error", "data": {"error": failure}})
+
+
+def test_a_manual_tool_call_sharing_the_open_calls_id_leaves_that_call_open() -> None:
+    translator = LangGraphEvents("a")
+    streamed: JsonObject = {"name": "search", "id": "c1", "args": '{"q":'}
+    manual = custom("copilotkit_manually_emit_tool_call", {"id": "c1", "name": "n", "args": {}})
+    more: JsonObject = {"name": "", "id": "", "args": '"x"}'}
+    events = (
+        translator.translate(chunk({}, tools=[streamed]))
+        + translator.translate(manual)
+        + translator.translate(chunk({}, tools=[more]))
+        + translator.close()
+    )
+    assert keyed(events, "tool_call_id") == [
+        ("TOOL_CALL_START", "c1"),
+        ("TOOL_CALL_ARGS", "c1"),
+        ("TOOL_CALL_START", "c1"),
+        ("TOOL_CALL_ARGS", "c1"),
+        ("TOOL_CALL_END", "c1"),
+        ("TOOL_CALL_ARGS", "c1"),
+        ("TOOL_CALL_END", "c1"),
+    ]
+
+
+def test_close_ends_the_text_the_stream_left_open_and_a_new_id_starts_a_new_message() -> None:
+    translator = LangGraphEvents("a")
+    lines = [chunk({}, content="Hel"), chunk({}, content="lo"), chunk({}, content="Bye", message_id="m2")]
+    events = [event for line in lines for event in translator.translate(line)] + translator.close()
+    assert keyed(events, "message_id") == [
+        ("TEXT_MESSAGE_START", "m1"),
+        ("TEXT_MESSAGE_CONTENT", "m1"),
+        ("TEXT_MESSAGE_CONTENT", "m1"),
+        ("TEXT_MESSAGE_END", "m1"),
+        ("TEXT_MESSAGE_START", "m2"),
+        ("TEXT_MESSAGE_CONTENT", "m2"),
+        ("TEXT_MESSAGE_END", "m2"),
+    ]
+    assert translator.close() == []

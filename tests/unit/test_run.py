@@ -147,3 +147,19 @@ def test_steps_open_and_finish_by_name_and_only_the_last_state_is_logged() -> No
         ev.StepFinished("missing"),
         ev.StateSnapshot("a", {"n": 2}),
     )
+
+
+def test_a_fragment_joins_the_same_whether_or_not_it_takes_the_exact_type_fast_path() -> None:
+    class Chunk(ev.TextMessageChunk):
+        __slots__ = ()
+
+    class Args(ev.ToolCallArgs):
+        __slots__ = ()
+
+    run = Run()
+    text = run.apply(ev.TextMessageStarted("m1"))
+    call = run.apply(ev.ToolCallStarted("c1", "f"))
+    assert [run.apply(event) for event in (Chunk("m1", "a"), ev.TextMessageChunk("m1", "b"))] == [text, text]
+    assert [run.apply(event) for event in (Args("c1", "{"), ev.ToolCallArgs("c1", "}"))] == [call, call]
+    assert run.apply(Chunk("c1", "x")) is None  # the other kind, as for the exact type
+    assert [message.text for message in run.open_messages] == ["ab", "{}"]

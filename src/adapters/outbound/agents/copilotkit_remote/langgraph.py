@@ -1,6 +1,7 @@
 """LangGraph events, as the CopilotKit Python SDK streams them from `/agents/execute`, to AG-UI events:
 state syncs as steps and snapshots, model chunks as text messages and tool calls, the SDK's manual
-emits, interrupts as custom events and `on_copilotkit_error` as a failed run."""
+emits, interrupts as custom events and `on_copilotkit_error` as a failed run. Which streamed message is
+still open is the run aggregate's to say: each start and end emitted is applied to a `Run`."""
 
 from __future__ import annotations
 
@@ -21,16 +22,19 @@ from ag_ui.core import (
 )
 
 from agui_runtime.application.errors import UpstreamError
+from agui_runtime.domain.events import TextMessageEnded, TextMessageStarted, ToolCallEnded, ToolCallStarted
 from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.run import Run, RunMessage
 
 
 class LangGraphEvents:
-    """LangGraph events (as the CopilotKit Python SDK streams them) to AG-UI events."""
+    """LangGraph events (as the CopilotKit Python SDK streams them) to AG-UI events. At most one streamed
+    message is open at a time (a text or a tool call), read once per line from the run; the manual emits
+    start and end in one line and stay out of the run (an id they share with the open call must not close it)."""
 
     def __init__(self, agent_name: str) -> None:
         self._agent = agent_name
-        self._text: str | None = None
-        self._tool: str | None = None
+        self._run = Run()
         self._last_message: str | None = None
         self._node: str | None = None
         self._active = False
@@ -60,7 +64,9 @@ class LangGraphEvents:
         return []
 
     def close(self) -> list[BaseEvent]:
-        return [*self._end_tool(), *self._end_text()]
+        """The ends of the messages the stream left open: the tool call first, then the text."""
+        tool, message = self._streamed()
+        return [*self._end(tool), *self._end(message)]
 
     def _state_sync(self, line: JsonObject) -> list[BaseEvent]:
         events: list[BaseEvent] = []
@@ -98,44 +104,49 @@ class LangGraphEvents:
         assert isinstance(flags, dict)
         events: list[BaseEvent] = []
         first_chunk = chunks[0] if chunks and isinstance(chunks[0], dict) else None
-        if self._tool is not None and not chunks:
-            events += self._end_tool()
+        tool, message = self._streamed()
+        if tool is not None and not chunks:
+            events += self._end(tool)
+            tool = None
         if first_chunk is not None and first_chunk.get("name") and first_chunk.get("id"):
-            events += [*self._end_tool(), *self._end_text()]
-            if _emits_tool(flags.get("copilotkit:emit-tool-calls", True), str(first_chunk["name"])):
-                self._tool = str(first_chunk["id"])
+            events += [*self._end(tool), *self._end(message)]
+            tool = message = None
+            name = str(first_chunk["name"])
+            if _emits_tool(flags.get("copilotkit:emit-tool-calls", True), name):
+                tool = self._run.apply(ToolCallStarted(str(first_chunk["id"]), name, self._last_message))
+                assert tool is not None  # nothing was open
                 events.append(
                     ToolCallStartEvent(
-                        tool_call_id=self._tool,
-                        tool_call_name=str(first_chunk["name"]),
-                        parent_message_id=self._last_message,
+                        tool_call_id=tool.message_id, tool_call_name=name, parent_message_id=self._last_message
                     )
                 )
-        if self._tool is not None:
+        if tool is not None:
             arguments = text or (str(first_chunk.get("args") or "") if first_chunk is not None else "")
             if arguments:
-                events.append(ToolCallArgsEvent(tool_call_id=self._tool, delta=arguments))
+                events.append(ToolCallArgsEvent(tool_call_id=tool.message_id, delta=arguments))
         elif text and flags.get("copilotkit:emit-messages", True) is not False:
-            if message_id is not None and message_id != self._text:
-                events += self._end_text()
-            if self._text is None:
+            if message_id is not None and message is not None and message_id != message.message_id:
+                events += self._end(message)
+                message = None
+            if message is None:
                 self._count += 1
-                self._text = message_id or f"{self._agent}-message-{self._count}"
-                events.append(TextMessageStartEvent(message_id=self._text))
-            events.append(TextMessageContentEvent(message_id=self._text, delta=text))
+                message = self._run.apply(TextMessageStarted(message_id or f"{self._agent}-message-{self._count}"))
+                assert message is not None  # nothing was open
+                events.append(TextMessageStartEvent(message_id=message.message_id))
+            events.append(TextMessageContentEvent(message_id=message.message_id, delta=text))
         if message_id is not None:
             self._last_message = message_id
         if finish == "tool_calls":
-            events += self._end_tool()
+            events += self._end(tool)
         elif finish == "stop":
-            events += self._end_text()
+            events += self._end(message)
         return events
 
     def _custom(self, name: str, data: JsonObject) -> list[BaseEvent]:
         if name == "copilotkit_manually_emit_message":
             message_id = str(data.get("message_id") or "")
             return [
-                *self._end_text(),
+                *self._end(self._streamed()[1]),
                 TextMessageStartEvent(message_id=message_id),
                 TextMessageContentEvent(message_id=message_id, delta=str(data.get("message", "")) or " "),
                 TextMessageEndEvent(message_id=message_id),
@@ -151,17 +162,25 @@ class LangGraphEvents:
             ]
         return []
 
-    def _end_text(self) -> list[BaseEvent]:
-        if self._text is None:
-            return []
-        ended, self._text = self._text, None
-        return [TextMessageEndEvent(message_id=ended)]
+    def _streamed(self) -> tuple[RunMessage | None, RunMessage | None]:
+        """The streamed tool call and text message still open, as the run has them."""
+        tool = message = None
+        for opened in self._run.open_messages:
+            if opened.tool_name is None:
+                message = opened
+            else:
+                tool = opened
+        return tool, message
 
-    def _end_tool(self) -> list[BaseEvent]:
-        if self._tool is None:
+    def _end(self, message: RunMessage | None) -> list[BaseEvent]:
+        """The end of an open message, applied to the run; nothing for none."""
+        if message is None:
             return []
-        ended, self._tool = self._tool, None
-        return [ToolCallEndEvent(tool_call_id=ended)]
+        if message.tool_name is None:
+            self._run.apply(TextMessageEnded(message.message_id))
+            return [TextMessageEndEvent(message_id=message.message_id)]
+        self._run.apply(ToolCallEnded(message.message_id))
+        return [ToolCallEndEvent(tool_call_id=message.message_id)]
 
 
 def _emits_tool(flag: object, name: str) -> bool:
