@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.metadata
 import inspect
 import logging
 from collections.abc import AsyncIterator, Sequence
@@ -13,26 +12,21 @@ from dependency_injector import containers, providers
 from fastapi import FastAPI
 from starlette.applications import Starlette
 
-from agui_runtime.adapters.inbound.agui import AguiEndpoint, AguiUseCases
-from agui_runtime.adapters.inbound.graphql.context import UseCases
-from agui_runtime.adapters.inbound.graphql.http import GraphQLEndpoint
-from agui_runtime.adapters.inbound.graphql.limits import QueryLimits
-from agui_runtime.adapters.inbound.graphql.run_view import ActiveRuns
-from agui_runtime.adapters.inbound.graphql.schema import build_graphql_schema
-from agui_runtime.adapters.inbound.http.app import HttpOptions, build_http_app
+from agui_runtime.adapters.inbound.agui import AguiUseCases
+from agui_runtime.adapters.inbound.agui.configured import v2_endpoint
+from agui_runtime.adapters.inbound.graphql import ActiveRuns, UseCases
+from agui_runtime.adapters.inbound.graphql.configured import graphql_endpoint
+from agui_runtime.adapters.inbound.http.app import build_http_app
 from agui_runtime.adapters.inbound.http.mounting import attach
 from agui_runtime.adapters.outbound.actions import BackendAction, PythonActionRegistry, load_action
 from agui_runtime.adapters.outbound.agents.assembly import (
     configured_agents,
+    legacy_endpoints,
     load_python_agents,
     open_agent_client,
 )
-from agui_runtime.adapters.outbound.agents.assembly import (
-    remote_endpoints as legacy_endpoints,
-)
 from agui_runtime.adapters.outbound.guardrails.configured import open_guardrails
-from agui_runtime.adapters.outbound.hooks.configured import choose_hook, open_hooks
-from agui_runtime.adapters.outbound.hooks.python_hooks import AfterHook, BeforeHook
+from agui_runtime.adapters.outbound.hooks import AfterHook, BeforeHook, choose_hook, open_hooks
 from agui_runtime.adapters.outbound.live.configured import open_live_runs
 from agui_runtime.adapters.outbound.llm.configured import open_chat_model
 from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
@@ -44,14 +38,15 @@ from agui_runtime.application.actions import CombinedActions
 from agui_runtime.application.agents import AgentCatalogue
 from agui_runtime.application.errors import UpstreamUnavailable
 from agui_runtime.application.limits import RunLimits
-from agui_runtime.application.requests import HeaderAllowlist
-from agui_runtime.application.use_cases.generate_response import GenerateResponse
-from agui_runtime.application.use_cases.list_agents import ListAgents
-from agui_runtime.application.use_cases.live_runs import LiveRunner
-from agui_runtime.application.use_cases.load_agent_state import LoadAgentState
-from agui_runtime.application.use_cases.run_agent import RunAgent
-from agui_runtime.application.use_cases.suggest import Suggest
-from agui_runtime.application.use_cases.threads import ThreadQueries
+from agui_runtime.application.use_cases import (
+    GenerateResponse,
+    ListAgents,
+    LiveRunner,
+    LoadAgentState,
+    RunAgent,
+    Suggest,
+    ThreadQueries,
+)
 
 logger = logging.getLogger("agui_runtime")
 T = TypeVar("T")
@@ -127,6 +122,25 @@ class Container(containers.DeclarativeContainer):
     )
     suggest = providers.Factory(Suggest, chat_model=chat_model, agents=agents, hooks=hooks, limits=limits)
 
+    # What each protocol's endpoint calls, resolved once the resources are open.
+    graphql_use_cases = providers.Singleton(
+        UseCases,
+        list_agents=list_agents,
+        load_agent_state=load_agent_state,
+        run_agent=run_agent,
+        generate_response=generate_response,
+    )
+    v2_use_cases = providers.Singleton(
+        AguiUseCases,
+        list_agents=list_agents,
+        generate_response=generate_response,
+        run_agent=run_agent,
+        live=live_runner,
+        threads=thread_queries,
+        suggest=suggest,
+        agents=agent_catalogue,
+    )
+
 
 def build_container(
     settings: Settings,
@@ -182,22 +196,8 @@ class _Runtime:
     async def open(self) -> AsyncIterator[None]:
         await cast(Any, self.container.init_resources())
         try:
-            c = self.container
-            self.use_cases = use_cases = UseCases(
-                list_agents=await _resolve(c.list_agents),
-                load_agent_state=await _resolve(c.load_agent_state),
-                run_agent=await _resolve(c.run_agent),
-                generate_response=await _resolve(c.generate_response),
-            )
-            self.agui = AguiUseCases(
-                list_agents=use_cases.list_agents,
-                generate_response=use_cases.generate_response,
-                run_agent=use_cases.run_agent,
-                live=await _resolve(c.live_runner),
-                threads=await _resolve(c.thread_queries),
-                suggest=await _resolve(c.suggest),
-                agents=await _resolve(c.agent_catalogue),
-            )
+            self.use_cases = await _resolve(self.container.graphql_use_cases)
+            self.agui = await _resolve(self.container.v2_use_cases)
             yield
         finally:
             if self.agui is not None:
@@ -239,34 +239,9 @@ def build(
     on_after_request: AfterHook | None = None,
 ) -> tuple[FastAPI, _Runtime]:
     runtime = _Runtime(build_container(settings, actions, on_before_request, on_after_request))
-    forward_headers = HeaderAllowlist(settings.forward_headers)
-    graphql = GraphQLEndpoint(
-        build_graphql_schema(),
-        lambda: runtime.use_cases,
-        runtime.runs,
-        introspection=settings.introspection and not settings.production,
-        limits=QueryLimits(settings.max_query_depth, settings.max_aliases, settings.max_generate_per_request),
-        max_tokens=settings.max_query_tokens,
-        compiled=settings.compiled_chat,
-        forward_headers=forward_headers,
-        properties=settings.properties,
-    )
-    v2 = AguiEndpoint(
-        settings.path,
-        lambda: runtime.agui,
-        version=importlib.metadata.version("agui-runtime"),
-        max_model_calls=settings.default_agent_max_steps,
-        forward_headers=forward_headers,
-        properties=settings.properties,
-    )
-    options = HttpOptions(
-        path=settings.path,
-        cors_origins=settings.cors_origins,
-        cors_allow_credentials=settings.cors_allow_credentials,
-        max_body_bytes=settings.max_body_bytes,
-        store_kind=settings.store_kind,
-    )
-    return build_http_app(options, runtime, graphql, v2), runtime
+    graphql = graphql_endpoint(settings, lambda: runtime.use_cases, runtime.runs)
+    v2 = v2_endpoint(settings, lambda: runtime.agui)
+    return build_http_app(settings, runtime, graphql, v2), runtime
 
 
 def mount(

@@ -101,6 +101,8 @@ async def test_every_container_provider_resolves(
         "live_runner",
         "thread_queries",
         "suggest",
+        "graphql_use_cases",
+        "v2_use_cases",
     }
     assert type(resolved["live_runs"]).__name__ == "InProcessLiveRuns"
     assert resolved["live_runner"].store is resolved["thread_store"]

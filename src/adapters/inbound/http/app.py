@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
@@ -48,37 +47,43 @@ class Runtime(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class HttpOptions:
-    path: str
-    cors_origins: Sequence[str]
-    cors_allow_credentials: bool
-    max_body_bytes: int
-    store_kind: str
+class HttpSettings(Protocol):
+    """The settings the app reads (the runtime's `Settings` has them)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def cors_origins(self) -> Sequence[str]: ...
+    @property
+    def cors_allow_credentials(self) -> bool: ...
+    @property
+    def max_body_bytes(self) -> int: ...
+    @property
+    def store_kind(self) -> str: ...
 
 
-def runtime_lifespan(runtime: Runtime, options: HttpOptions) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+def runtime_lifespan(runtime: Runtime, settings: HttpSettings) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """Nothing is opened before the lifespan starts; requests that arrive outside it get 503."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
         async with runtime.open():
-            logger.info("agui-runtime serving at %s (store %s)", options.path, options.store_kind)
+            logger.info("agui-runtime serving at %s (store %s)", settings.path, settings.store_kind)
             yield
 
     return lifespan
 
 
-def build_http_app(options: HttpOptions, runtime: Runtime, graphql: GraphQL, v2: V2) -> FastAPI:
+def build_http_app(settings: HttpSettings, runtime: Runtime, graphql: GraphQL, v2: V2) -> FastAPI:
     app = FastAPI(
-        lifespan=runtime_lifespan(runtime, options),
+        lifespan=runtime_lifespan(runtime, settings),
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
         middleware=[
-            Middleware(Cors, origins=options.cors_origins, allow_credentials=options.cors_allow_credentials),
+            Middleware(Cors, origins=settings.cors_origins, allow_credentials=settings.cors_allow_credentials),
             Middleware(RuntimeVersionHeader),
-            Middleware(BodyLimit, max_bytes=options.max_body_bytes),
+            Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
         ],
     )
 
@@ -96,7 +101,7 @@ def build_http_app(options: HttpOptions, runtime: Runtime, graphql: GraphQL, v2:
                     return await v2.envelope(request, payload)
         return await graphql.handle(request)
 
-    app.router.add_route(options.path, base_path, methods=["GET", "POST"], include_in_schema=False)
-    app.include_router(health_router(options.path, runtime.probe))
+    app.router.add_route(settings.path, base_path, methods=["GET", "POST"], include_in_schema=False)
+    app.include_router(health_router(settings.path, runtime.probe))
     app.router.routes.append(v2.route)  # everything below the path
     return app

@@ -56,7 +56,7 @@ async def open_agent_client(settings: AgentSettings) -> AsyncIterator[httpx.Asyn
         yield client
 
 
-def remote_endpoints(settings: AgentSettings, client: httpx.AsyncClient) -> dict[str, RemoteEndpoint]:
+def legacy_endpoints(settings: AgentSettings, client: httpx.AsyncClient) -> dict[str, RemoteEndpoint]:
     """One client per legacy CopilotKit endpoint, by the entry's name."""
     ttl = settings.remote_info_ttl_seconds
     return {
