@@ -175,7 +175,7 @@ class EventTranslator:
                 try:
                     patched = jsonpatch.apply_patch(self._state, event.delta)
                 except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as exc:
-                    raise AgentProtocolError(self._agent, f"a state delta that does not apply ({exc})") from None
+                    raise AgentProtocolError(self._agent, f"a state delta that does not apply ({exc})") from exc
                 return [self._snapshot(patched)]
             case StepStartedEvent():
                 return [StepStarted(event.step_name)]
