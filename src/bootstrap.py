@@ -47,6 +47,7 @@ from agui_runtime.application.use_cases import (
     Suggest,
     ThreadQueries,
 )
+from agui_runtime.domain.errors import ErrorCode
 
 logger = logging.getLogger("agui_runtime")
 T = TypeVar("T")
@@ -214,7 +215,7 @@ class _Runtime:
         """End every streaming run with a failed status its client still receives."""
         if len(self.runs):
             logger.warning("shutting down: stopping %d run(s) still streaming", len(self.runs))
-        await self.runs.stop_all("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
+        await self.runs.stop_all(ErrorCode.SERVER_SHUTTING_DOWN, "The server is shutting down; the run was stopped.")
         if self.agui is not None:
             await self.agui.live.stop_all()
 

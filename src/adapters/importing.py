@@ -13,7 +13,7 @@ def import_object(path: str, what: str) -> object:
     try:
         target: object = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ValueError(f"{what}: cannot import module '{module_name}' ({exc})") from None
+        raise ValueError(f"{what}: cannot import module '{module_name}' ({exc})") from exc
     for part in attribute.split("."):
         if not hasattr(target, part):
             raise ValueError(f"{what}: module '{module_name}' has no '{attribute}'")

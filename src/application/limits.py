@@ -7,15 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from agui_runtime.application.errors import ApplicationError
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, TextMessage
-
-RUN_TIMEOUT = "RUN_TIMEOUT"
 
 
 class LimitExceeded(ApplicationError):
     """A request over one of the runtime's limits. `code` names the limit."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: ErrorCode) -> None:
         super().__init__(message)
         self.code = code
 
@@ -34,7 +33,7 @@ class RunLimits:
             raise LimitExceeded(
                 f"The request has {len(messages)} messages; this runtime takes at most {self.max_messages} "
                 "(AGUI_MAX_MESSAGES).",
-                code="TOO_MANY_MESSAGES",
+                code=ErrorCode.TOO_MANY_MESSAGES,
             )
         for message in messages:
             size = _size(message)
@@ -42,7 +41,7 @@ class RunLimits:
                 raise LimitExceeded(
                     f"Message '{message.id[:64]}' is {size} bytes; this runtime takes at most "
                     f"{self.max_message_bytes} per message (AGUI_MAX_MESSAGE_BYTES).",
-                    code="MESSAGE_TOO_LARGE",
+                    code=ErrorCode.MESSAGE_TOO_LARGE,
                 )
 
 

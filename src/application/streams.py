@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Protocol, TypeVar, runtime_checkable
 
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunFailed
 
 T = TypeVar("T")
@@ -34,7 +35,7 @@ class Stoppable(Protocol):
     """A run's event stream that can be told why it is closed before its end, dropped before it starts,
     and waited on until what it records at its end is written."""
 
-    def stopped(self, reason: str | RunFailed) -> None: ...
+    def stopped(self, reason: ErrorCode | RunFailed) -> None: ...
 
     def discard(self) -> None: ...
 

@@ -33,6 +33,7 @@ from ag_ui.core import (
 from pydantic import TypeAdapter
 
 from agui_runtime.application.errors import UpstreamError
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     CustomEvent,
     RunEvent,
@@ -55,7 +56,6 @@ from agui_runtime.domain.json import JsonObject, JsonValue, is_json_value
 logger = logging.getLogger("agui_runtime.agents")
 
 EVENT_ADAPTER: TypeAdapter[Any] = TypeAdapter(Event)
-AGENT_ERROR = "AGENT_ERROR"
 
 
 class AgentProtocolError(UpstreamError):
@@ -175,7 +175,7 @@ class EventTranslator:
                 try:
                     patched = jsonpatch.apply_patch(self._state, event.delta)
                 except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as exc:
-                    raise AgentProtocolError(self._agent, f"a state delta that does not apply ({exc})") from None
+                    raise AgentProtocolError(self._agent, f"a state delta that does not apply ({exc})") from exc
                 return [self._snapshot(patched)]
             case StepStartedEvent():
                 return [StepStarted(event.step_name)]
@@ -188,7 +188,7 @@ class EventTranslator:
                 self._require(not self._open_texts and not self._open_calls, "RUN_FINISHED with messages still open")
                 return [RunFinished(event.thread_id, event.run_id)]
             case RunErrorEvent():
-                return [RunFailed(event.code or AGENT_ERROR, event.message)]
+                return [RunFailed(event.code or ErrorCode.AGENT_ERROR, event.message)]
             case _:
                 logger.debug("agent %s: %s events are not forwarded", self._agent, getattr(event, "type", "unknown"))
                 return []

@@ -155,5 +155,5 @@ def decode_event(value: dict[str, Any]) -> run_events.RunEvent:
     try:
         event: run_events.RunEvent = cls(**fields)
     except TypeError as exc:
-        raise ValueError(f"run event {cls.__name__}: {exc}") from None
+        raise ValueError(f"run event {cls.__name__}: {exc}") from exc
     return event

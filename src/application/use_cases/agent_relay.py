@@ -10,6 +10,7 @@ from agui_runtime.application.ports import ActionRegistry, AgentRunner, AgentRun
 from agui_runtime.application.streams import closed_after
 from agui_runtime.application.use_cases.recording import RunRecorder
 from agui_runtime.domain.agent_state import AgentStateKey
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     AgentStateChanged,
     CustomEvent,
@@ -97,7 +98,9 @@ async def relay_agent(
                         yield await recorder.execute(actions, done)
     await recorder.cut_off()
     if not session.finished:
-        yield RunFailed("UPSTREAM_ERROR", f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED.")
+        yield RunFailed(
+            ErrorCode.UPSTREAM_ERROR, f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED."
+        )
         return
     if session.state or not session.running:
         session.active = False

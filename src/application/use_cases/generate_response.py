@@ -26,6 +26,7 @@ from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_a
 from agui_runtime.application.use_cases.recording import RunRecorder, failures_as_events
 from agui_runtime.domain.agent_state import AgentStateKey
 from agui_runtime.domain.agents import AgentDescriptor
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
@@ -38,7 +39,7 @@ from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefiniti
 
 logger = logging.getLogger("agui_runtime.chat")
 
-GUARDRAILS_DENIED = "GUARDRAILS_VALIDATION_FAILED"
+GUARDRAILS_DENIED = ErrorCode.GUARDRAILS_VALIDATION_FAILED
 
 
 @dataclass(frozen=True, slots=True)

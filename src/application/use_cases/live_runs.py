@@ -15,14 +15,14 @@ from agui_runtime.application.requests import BeforeRequest, RequestContext
 from agui_runtime.application.streams import Stoppable, close_stream, closed_after
 from agui_runtime.application.turns import check_thread_access
 from agui_runtime.application.use_cases.generate_response import ChatRun
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent, RunFailed, RunFinished
-from agui_runtime.domain.run import STOPPED
 from agui_runtime.domain.runs import RunRecord
 
 logger = logging.getLogger("agui_runtime.live")
 
-SHUTTING_DOWN = ("SERVER_SHUTTING_DOWN", "The server is shutting down; the run was stopped.")
-NOT_STREAMED = ("UNKNOWN", "The run could not be streamed; the server log has the details.")
+SHUTTING_DOWN = (ErrorCode.SERVER_SHUTTING_DOWN, "The server is shutting down; the run was stopped.")
+NOT_STREAMED = (ErrorCode.UNKNOWN, "The run could not be streamed; the server log has the details.")
 SHUTDOWN_WAIT_SECONDS = 10.0
 
 
@@ -103,7 +103,7 @@ class LiveRunner:
                 failure = RunFailed(*SHUTTING_DOWN) if driven.shutdown.is_set() else None
                 last: RunEvent = failure or RunFinished(run.thread_id, run.run_id)
                 if isinstance(run.events, Stoppable):
-                    run.events.stopped(failure or STOPPED)
+                    run.events.stopped(failure or ErrorCode.STOPPED)
                 consumer.cancel()
                 # Not `await consumer`: that would also swallow a cancellation of this task (a shutdown that
                 # ran out of time), which must end it.

@@ -8,10 +8,10 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 
 from agui_runtime.application.errors import ApplicationError
-from agui_runtime.application.limits import RUN_TIMEOUT
 from agui_runtime.application.ports import ActionRegistry, Clock, RequestHooks, ThreadStore
 from agui_runtime.application.requests import AfterRequest, RequestContext
 from agui_runtime.application.streams import closed_after
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     RunEvent,
     RunFailed,
@@ -186,7 +186,7 @@ class _Reported:
             # open is stored as failed) and it ends here.
             limit = f"{self._max_seconds:g}"
             failed = RunFailed(
-                RUN_TIMEOUT, f"The run took longer than {limit} s (AGUI_MAX_RUN_SECONDS) and was stopped."
+                ErrorCode.RUN_TIMEOUT, f"The run took longer than {limit} s (AGUI_MAX_RUN_SECONDS) and was stopped."
             )
             self._recorder.run.apply(failed)
             await self.aclose()
@@ -198,14 +198,14 @@ class _Reported:
             # A failure outside the run's own failure handling (a store, a hook adapter): still a status.
             logger.error("run failed in thread %s: UNKNOWN (%s)", self._recorder.thread_id, type(exc).__name__)
             logger.debug("trace of the UNKNOWN failure", exc_info=exc)
-            failed = RunFailed("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+            failed = RunFailed(ErrorCode.UNKNOWN, "The run failed unexpectedly; the server log has the details.")
             self._recorder.run.apply(failed)  # stored with the run, so a replay shows the failure
             await self.aclose()
             return failed
         self._recorder.follow(event)
         return event
 
-    def stopped(self, reason: str | RunFailed) -> None:
+    def stopped(self, reason: ErrorCode | RunFailed) -> None:
         """Record the run, when it is closed before its end, as ended for `reason` (not a client that left):
         a code (a user's stop: `STOPPED`), or the failure its followers are told, kept as its last event."""
         run = self._recorder.run
@@ -286,4 +286,4 @@ async def failures_as_events(
         logger.error("run failed in thread %s: UNKNOWN (%s)", recorder.thread_id, type(exc).__name__)
         logger.debug("trace of the UNKNOWN failure in thread %s", recorder.thread_id, exc_info=exc)
         await recorder.cut_off()
-        yield RunFailed("UNKNOWN", f"{subject} failed unexpectedly; the server log has the details.")
+        yield RunFailed(ErrorCode.UNKNOWN, f"{subject} failed unexpectedly; the server log has the details.")

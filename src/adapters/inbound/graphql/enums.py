@@ -6,6 +6,8 @@ from enum import Enum
 
 import strawberry
 
+from agui_runtime.domain.errors import ErrorCode
+
 
 @strawberry.enum(description="The role of the message")
 class MessageRole(Enum):
@@ -48,7 +50,7 @@ class ResponseStatusCode(Enum):
 
 @strawberry.enum
 class FailedResponseStatusReason(Enum):
-    GUARDRAILS_VALIDATION_FAILED = "GUARDRAILS_VALIDATION_FAILED"
+    GUARDRAILS_VALIDATION_FAILED = ErrorCode.GUARDRAILS_VALIDATION_FAILED.value  # the run's failure code
     MESSAGE_STREAM_INTERRUPTED = "MESSAGE_STREAM_INTERRUPTED"
     UNKNOWN_ERROR = "UNKNOWN_ERROR"
 

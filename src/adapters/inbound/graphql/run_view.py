@@ -31,7 +31,7 @@ from agui_runtime.adapters.inbound.graphql.outputs import (
 )
 from agui_runtime.adapters.inbound.graphql.progress import MessageProgress
 from agui_runtime.adapters.inbound.graphql.scalars import JSON, DateTimeISO
-from agui_runtime.application.use_cases.generate_response import GUARDRAILS_DENIED
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     AgentStateChanged,
     CustomEvent,
@@ -66,7 +66,7 @@ class RunView:
         self._run = Run()  # which messages are open; their parts are shared with their progress
         self._progress: dict[str, MessageProgress[MessageStatusValue]] = {}
         self._task: asyncio.Task[None] | None = None
-        self._stopped: tuple[str, str] | None = None
+        self._stopped: tuple[ErrorCode, str] | None = None
         self._closing: asyncio.Future[None] | None = None
 
     def start(self) -> None:
@@ -88,7 +88,7 @@ class RunView:
         if aclose is not None:
             await aclose()
 
-    async def stop(self, code: str, message: str) -> None:
+    async def stop(self, code: ErrorCode, message: str) -> None:
         """End the run now with a failed status the client still receives (server shutdown)."""
         self._stopped = (code, message)
         await self.close()
@@ -103,10 +103,10 @@ class RunView:
         except Exception as exc:
             logger.error("run event stream failed: UNKNOWN (%s)", type(exc).__name__)
             logger.debug("trace of the run event stream failure", exc_info=exc)
-            self._fail("UNKNOWN", "The run failed unexpectedly; the server log has the details.")
+            self._fail(ErrorCode.UNKNOWN, "The run failed unexpectedly; the server log has the details.")
         finally:
             if self.progress.status is None:
-                self._fail(*(self._stopped or ("UNKNOWN", ENDED_WITHOUT_FINISH)))
+                self._fail(*(self._stopped or (ErrorCode.UNKNOWN, ENDED_WITHOUT_FINISH)))
 
     def _apply(self, event: RunEvent) -> None:
         match event:
@@ -237,8 +237,8 @@ class RunView:
             reason = why or (TEXT_CUT_OFF if message.tool_name is None else ARGUMENTS_CUT_OFF)
             self._progress.pop(message.message_id).finish(FailedMessageStatus(reason=reason))
 
-    def _fail(self, code: str, message: str) -> None:
-        if code == GUARDRAILS_DENIED:
+    def _fail(self, code: ErrorCode | str, message: str) -> None:
+        if code == ErrorCode.GUARDRAILS_VALIDATION_FAILED:
             # react-core replaces the answer with an assistant message carrying `guardrailsReason`.
             self._cut_open(message)
             details: dict[str, object] = {"guardrailsReason": message}
@@ -276,5 +276,5 @@ class ActiveRuns:
     def forget(self, view: RunView) -> None:
         self._views.discard(view)
 
-    async def stop_all(self, code: str, message: str) -> None:
+    async def stop_all(self, code: ErrorCode, message: str) -> None:
         await asyncio.gather(*(view.stop(code, message) for view in list(self._views)))

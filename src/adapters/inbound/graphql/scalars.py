@@ -28,6 +28,7 @@ def parse_datetime(value: object) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
+        # Not chained: the stdlib's error only repeats the value, and a client's input is no server fault.
         raise ValueError(f"DateTimeISO cannot represent {value!r}: not an ISO-8601 date-time") from None
     if parsed.tzinfo is None:
         raise ValueError(f"DateTimeISO cannot represent {value!r}: it needs a time zone offset")

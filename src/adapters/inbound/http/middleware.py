@@ -6,6 +6,8 @@ import json
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from agui_runtime.domain.errors import ErrorCode
+
 CLIENT_VERSION_HEADER = b"x-copilotkit-runtime-client-gql-version"
 RUNTIME_VERSION_HEADER = b"x-copilotkit-runtime-version"
 
@@ -81,7 +83,9 @@ class BodyLimit:
 
     async def _refuse(self, send: Send) -> None:
         message = f"The request body is larger than the limit of {self.max_bytes} bytes (AGUI_MAX_BODY_BYTES)."
-        body = json.dumps({"errors": [{"message": message, "extensions": {"code": "PAYLOAD_TOO_LARGE"}}]}).encode()
+        body = json.dumps(
+            {"errors": [{"message": message, "extensions": {"code": ErrorCode.PAYLOAD_TOO_LARGE}}]}
+        ).encode()
         headers = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -16,6 +16,7 @@ from agui_runtime.adapters.importing import import_object
 from agui_runtime.application.errors import ApplicationError, RequestRejected
 from agui_runtime.application.ports import RequestHooks
 from agui_runtime.application.requests import AfterRequest, BeforeRequest
+from agui_runtime.domain.errors import ErrorCode
 
 logger = logging.getLogger("agui_runtime.hooks")
 
@@ -58,10 +59,10 @@ class PythonHooks(RequestHooks):
             raise
         except Exception as exc:
             logger.error("on_before_request raised %s: %s", type(exc).__name__, exc)
-            raise RequestRejected(HOOK_FAILED, code="UNKNOWN") from exc
+            raise RequestRejected(HOOK_FAILED, code=ErrorCode.UNKNOWN) from exc
         if principal is not None and (not isinstance(principal, str) or not principal):
             logger.error("on_before_request returned a %s; it must return a principal (str) or None", type(principal))
-            raise RequestRejected(HOOK_FAILED, code="UNKNOWN")
+            raise RequestRejected(HOOK_FAILED, code=ErrorCode.UNKNOWN)
         return principal
 
     def after_request(self, report: AfterRequest) -> None:

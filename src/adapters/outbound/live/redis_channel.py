@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from agui_runtime.adapters.serialization.codec import decode_event, encode_event
 from agui_runtime.application.errors import UpstreamUnavailable
 from agui_runtime.application.ports import Claim, LiveRuns
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent, RunFailed
 
 logger = logging.getLogger("agui_runtime.live")
@@ -36,7 +37,7 @@ KEEP_SECONDS = CLAIM_SECONDS / 3  # how often the driving replica extends the cl
 STREAM_SECONDS = 120  # a live run's stream, extended with the claim
 ENDED_STREAM_SECONDS = 60  # a follower that read the thread's state just before the end still finds it
 STOP_KEY_SECONDS = 60
-RUN_LOST = ("RUN_LOST", "The server running this run stopped before the run ended; start it again.")
+RUN_LOST = (ErrorCode.RUN_LOST, "The server running this run stopped before the run ended; start it again.")
 
 # Atomically: refuse a run id whose stream exists, claim the thread if free, open the run's stream.
 _CLAIM = """

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from agui_runtime.application.errors import UpstreamError
+from agui_runtime.domain.errors import ErrorCode
 
 _DETAIL_LIMIT = 300
 
@@ -15,12 +16,12 @@ def status_error(vendor: str, status: int, body: Any, message: str, secret: str 
         return UpstreamError(
             f"{vendor} rejected the API key (HTTP 401): check AGUI_LLM_API_KEY.",
             status=401,
-            code="AUTHENTICATION_ERROR",
+            code=ErrorCode.AUTHENTICATION_ERROR,
         )
     detail = _detail(body) or message
     if secret:
         detail = detail.replace(secret, "***")
-    code = "CONFIGURATION_ERROR" if 400 <= status < 500 and status != 429 else "UPSTREAM_ERROR"
+    code = ErrorCode.CONFIGURATION_ERROR if 400 <= status < 500 and status != 429 else ErrorCode.UPSTREAM_ERROR
     return UpstreamError(f"{vendor} answered HTTP {status}: {detail[:_DETAIL_LIMIT]}", status=status, code=code)
 
 
@@ -29,12 +30,12 @@ def stream_error(vendor: str, body: Any, secret: str | None) -> UpstreamError:
     detail = _detail(body) or "no details"
     if secret:
         detail = detail.replace(secret, "***")
-    return UpstreamError(f"{vendor} failed while streaming: {detail[:_DETAIL_LIMIT]}", code="UPSTREAM_ERROR")
+    return UpstreamError(f"{vendor} failed while streaming: {detail[:_DETAIL_LIMIT]}", code=ErrorCode.UPSTREAM_ERROR)
 
 
 def connection_error(vendor: str, base_url: str, timed_out: bool) -> UpstreamError:
     what = "did not answer in time" if timed_out else "could not be reached"
-    return UpstreamError(f"{vendor} at {base_url} {what}.", code="NETWORK_ERROR")
+    return UpstreamError(f"{vendor} at {base_url} {what}.", code=ErrorCode.NETWORK_ERROR)
 
 
 def _detail(body: Any) -> str | None:

@@ -17,6 +17,7 @@ from agui_runtime.adapters.outbound.llm.history import ToolRound, Turn, prepare
 from agui_runtime.adapters.outbound.llm.streaming import Patience, relay
 from agui_runtime.application.errors import UpstreamError
 from agui_runtime.application.ports import ChatModel
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     RunEvent,
     TextMessageChunk,
@@ -79,7 +80,7 @@ class OpenAIChatModel(ChatModel):
         if isinstance(error, _Truncated):
             return UpstreamError(
                 f"{VENDOR} ended its answer early: the stream stopped without a finish reason or [DONE].",
-                code="UPSTREAM_ERROR",
+                code=ErrorCode.UPSTREAM_ERROR,
             )
         if isinstance(error, _StreamError):
             return stream_error(VENDOR, error.body, self._client.api_key)

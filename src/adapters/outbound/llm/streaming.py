@@ -11,9 +11,8 @@ from typing import Protocol, TypeVar
 
 from agui_runtime.application.errors import UpstreamError
 from agui_runtime.application.streams import close_stream
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent
-
-UPSTREAM_TIMEOUT = "UPSTREAM_TIMEOUT"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +61,7 @@ async def relay(
             await close_stream(source)
             await stream.close()
     except TimeoutError as exc:
-        raise UpstreamError(f"{vendor} stalled: {stalled}.", code=UPSTREAM_TIMEOUT) from exc
+        raise UpstreamError(f"{vendor} stalled: {stalled}.", code=ErrorCode.UPSTREAM_TIMEOUT) from exc
     except Exception as error:
         upstream = translate(error) or _while_streaming(vendor, error)
         if upstream is None:
@@ -74,9 +73,9 @@ def _while_streaming(vendor: str, error: Exception) -> UpstreamError | None:
     """Failures the SDKs leave as they are once a stream has started: the connection dropped (their HTTP
     library's transport errors, recognised by module so as not to import it) or a chunk that is not JSON."""
     if isinstance(error, json.JSONDecodeError):
-        return UpstreamError(f"{vendor} sent a part of its answer that is not JSON.", code="UPSTREAM_ERROR")
+        return UpstreamError(f"{vendor} sent a part of its answer that is not JSON.", code=ErrorCode.UPSTREAM_ERROR)
     if type(error).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "h11", "anyio"):
         return UpstreamError(
-            f"{vendor} dropped the connection mid-answer ({type(error).__name__}).", code="NETWORK_ERROR"
+            f"{vendor} dropped the connection mid-answer ({type(error).__name__}).", code=ErrorCode.NETWORK_ERROR
         )
     return None
