@@ -15,7 +15,7 @@ from agui_runtime.domain.events import RunEvent
 from agui_runtime.domain.guardrails import GuardrailsCase, GuardrailsVerdict
 from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import Message
-from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.run import RunRecord
 from agui_runtime.domain.thread import Thread, ThreadPage
 from agui_runtime.domain.tools import ActionOutcome, ChatRequest, ToolDefinition
 

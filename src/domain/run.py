@@ -8,7 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from enum import StrEnum
 
+from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
     AgentStateChanged,
     RunEvent,
@@ -24,10 +26,33 @@ from agui_runtime.domain.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
-from agui_runtime.domain.runs import RunRecord, RunStatus
 
-CLIENT_DISCONNECTED = "CLIENT_DISCONNECTED"  # the code of a run that ended without a terminal event
-STOPPED = "STOPPED"  # the code of a run a user asked to stop
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    FINISHED = "finished"
+    FAILED = "failed"
+    ABORTED = "aborted"  # the client left before the end
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """`agent_name` is None for a chat with the model; `error_code` says why a run did not finish;
+    `events`: what the run streamed, compacted (`domain.run.Run`), kept once it has ended."""
+
+    id: str
+    thread_id: str
+    agent_name: str | None
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None = None
+    error_code: str | None = None
+    events: tuple[RunEvent, ...] = ()
+
+    @property
+    def ended(self) -> bool:
+        """The run has its final record (a replay shows it); one still `running` may be live elsewhere."""
+        return self.status is not RunStatus.RUNNING
 
 
 @dataclass(slots=True, eq=False)
@@ -56,7 +81,7 @@ class RunEnd:
 
 
 FINISHED = RunEnd(RunStatus.FINISHED)
-DISCONNECTED = RunEnd(RunStatus.ABORTED, CLIENT_DISCONNECTED)
+DISCONNECTED = RunEnd(RunStatus.ABORTED, ErrorCode.CLIENT_DISCONNECTED)
 
 
 class Run:
@@ -154,7 +179,7 @@ class Run:
         self._open[message.message_id] = message
         return message
 
-    def stop(self, code: str = STOPPED) -> None:
+    def stop(self, code: str = ErrorCode.STOPPED) -> None:
         """End the run on request, before its own end (a user's stop); a run that ended stays as it ended."""
         self._end = self._end or RunEnd(RunStatus.ABORTED, code)
 

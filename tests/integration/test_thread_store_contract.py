@@ -29,7 +29,7 @@ from agui_runtime.domain.events import (
     ToolCallStarted,
 )
 from agui_runtime.domain.messages import Role, TextMessage
-from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.run import RunRecord, RunStatus
 from tests.fakes import FixedClock
 from tests.integration.databases import postgres_database
 

@@ -22,7 +22,7 @@ from agui_runtime.domain.events import (
     TextMessageStarted,
 )
 from agui_runtime.domain.messages import MessageStatus, Role, TextMessage
-from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.run import RunRecord, RunStatus
 from agui_runtime.domain.tools import ChatRequest
 from tests.fakes import FakeHooks, FixedClock, ScriptedChatModel, chat_use_case
 

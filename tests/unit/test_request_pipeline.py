@@ -32,7 +32,7 @@ from agui_runtime.domain.events import (
 )
 from agui_runtime.domain.guardrails import GuardrailsVerdict, TopicRules
 from agui_runtime.domain.messages import ActionExecutionMessage, MessageStatus, ResultMessage, Role, TextMessage
-from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.run import RunRecord, RunStatus
 from agui_runtime.domain.tools import ActionOutcome, ToolDefinition
 from tests.fakes import (
     FakeActions,

@@ -3,8 +3,8 @@
 from datetime import UTC, datetime
 
 from agui_runtime.domain import events as ev
-from agui_runtime.domain.run import CLIENT_DISCONNECTED, STOPPED, Run, RunEnd
-from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.errors import ErrorCode
+from agui_runtime.domain.run import Run, RunEnd, RunRecord, RunStatus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
@@ -23,7 +23,7 @@ def test_a_finished_run_completes_its_messages_in_order_and_records_how_it_ended
     assert run.apply(ev.TextMessageEnded("m1")) is opened
     assert (opened.ended, opened.text) == (True, "Hello")
     assert (run.open_messages, run.completed, run.ended) == ((), (opened,), False)
-    assert run.end == RunEnd(RunStatus.ABORTED, CLIENT_DISCONNECTED)
+    assert run.end == RunEnd(RunStatus.ABORTED, ErrorCode.CLIENT_DISCONNECTED)
     run.apply(ev.RunFinished("t1", "r1"))
     assert run.ended
     assert run.end == RunEnd(RunStatus.FINISHED, None)
@@ -119,12 +119,16 @@ def test_a_failed_run_keeps_its_code_and_the_first_end_wins() -> None:
 def test_a_stopped_run_is_aborted_with_stopped_and_one_without_an_end_as_disconnected() -> None:
     stopped = Run([ev.RunStarted("t1", "r1")])
     stopped.stop()
-    assert stopped.end == RunEnd(RunStatus.ABORTED, STOPPED)
+    assert stopped.end == RunEnd(RunStatus.ABORTED, ErrorCode.STOPPED)
     stopped.apply(ev.RunFinished("t1", "r1"))
     assert stopped.record(STARTED, T1).status is RunStatus.ABORTED
     left = Run([ev.RunStarted("t1", "r1"), ev.TextMessageStarted("m1")])
     record = left.record(STARTED, T1)
-    assert (record.status, record.error_code, record.finished_at) == (RunStatus.ABORTED, CLIENT_DISCONNECTED, T1)
+    assert (record.status, record.error_code, record.finished_at) == (
+        RunStatus.ABORTED,
+        ErrorCode.CLIENT_DISCONNECTED,
+        T1,
+    )
 
 
 def test_steps_open_and_finish_by_name_and_only_the_last_state_is_logged() -> None:

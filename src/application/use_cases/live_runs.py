@@ -17,7 +17,7 @@ from agui_runtime.application.turns import check_thread_access
 from agui_runtime.application.use_cases.generate_response import ChatRun
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent, RunFailed, RunFinished
-from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.run import RunRecord
 
 logger = logging.getLogger("agui_runtime.live")
 

@@ -26,8 +26,7 @@ from agui_runtime.domain.messages import (
     Role,
     TextMessage,
 )
-from agui_runtime.domain.run import Run, RunMessage
-from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.run import Run, RunMessage, RunRecord, RunStatus
 from agui_runtime.domain.tools import ActionOutcome
 
 logger = logging.getLogger("agui_runtime.runs")

@@ -10,7 +10,7 @@ from agui_runtime.application.ports import AgentFilter, RequestHooks, ThreadStor
 from agui_runtime.application.requests import BeforeRequest, RequestContext
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.messages import Message
-from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.run import RunRecord
 from agui_runtime.domain.thread import ThreadPage
 
 MAX_PAGE = 1000

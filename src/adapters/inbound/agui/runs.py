@@ -18,7 +18,7 @@ from agui_runtime.application.use_cases.generate_response import ChatRun, ChatTu
 from agui_runtime.application.use_cases.run_agent import AgentTurn
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent
-from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.run import RunRecord
 
 STOP_INTERRUPT = {"type": "RUN_ERROR", "message": "Run stopped by user", "code": ErrorCode.STOPPED}
 

@@ -12,7 +12,7 @@ from sqlalchemy import Row
 from agui_runtime.adapters.serialization import codec
 from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import Message
-from agui_runtime.domain.runs import RunRecord, RunStatus
+from agui_runtime.domain.run import RunRecord, RunStatus
 from agui_runtime.domain.thread import ThreadSummary
 
 Encoded = tuple[Message, str, JsonObject]  # a message, its kind and its body

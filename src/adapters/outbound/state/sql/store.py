@@ -24,7 +24,7 @@ from agui_runtime.application.ports import AgentFilter, Clock, ThreadStore
 from agui_runtime.domain.agent_state import AgentState, AgentStateKey
 from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import Message
-from agui_runtime.domain.runs import RunRecord
+from agui_runtime.domain.run import RunRecord
 from agui_runtime.domain.thread import Thread, ThreadPage
 
 
