@@ -23,6 +23,15 @@ NO_PARAMETERS: JsonObject = {"type": "object", "properties": {}, "required": []}
 
 
 @dataclass(frozen=True, slots=True)
+class StartedRun:
+    """A started run, chat or agent: ids are known at once; `events` yields until RunFinished or RunFailed."""
+
+    thread_id: str
+    run_id: str
+    events: AsyncIterator[RunEvent]
+
+
+@dataclass(frozen=True, slots=True)
 class OpenedTurn:
     """A request let in: its ids (the client's, or new ones), the request with the principal the hook
     named, its messages, the agent it names (None for a chat with the model) and its run's recorder."""

@@ -11,7 +11,8 @@ from agui_runtime.adapters.outbound.live import InProcessLiveRuns
 from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
 from agui_runtime.application.errors import AccessDenied, InvalidInput, RunExists, ThreadBusy
 from agui_runtime.application.requests import RequestContext
-from agui_runtime.application.use_cases.generate_response import ChatRun, ChatTurn, GenerateResponse
+from agui_runtime.application.turns import StartedRun
+from agui_runtime.application.use_cases.generate_response import ChatTurn, GenerateResponse
 from agui_runtime.application.use_cases.live_runs import LiveRunner
 from agui_runtime.domain.events import (
     RunEvent,
@@ -74,7 +75,7 @@ async def test_a_busy_thread_or_a_used_run_id_is_refused_and_the_refused_run_lea
     live, use_case, store = runner(Endless())
     hooks_seen: list[str] = []
 
-    async def begin(run_id: str, thread_id: str = "t1") -> ChatRun:
+    async def begin(run_id: str, thread_id: str = "t1") -> StartedRun:
         hooks_seen.append(run_id)
         return await use_case(ChatTurn(messages=(QUESTION,), thread_id=thread_id, run_id=run_id))
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 
 from agui_runtime.application.errors import ApplicationError, ConfigurationError
@@ -21,7 +21,7 @@ from agui_runtime.application.ports import (
 )
 from agui_runtime.application.requests import RequestContext
 from agui_runtime.application.streams import closed_after
-from agui_runtime.application.turns import TurnOpening, offered_tools
+from agui_runtime.application.turns import StartedRun, TurnOpening, offered_tools
 from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_agent
 from agui_runtime.application.use_cases.recording import RunRecorder, failures_as_events
 from agui_runtime.domain.agent_state import AgentStateKey
@@ -64,15 +64,6 @@ class ChatTurn:
 
 
 @dataclass(frozen=True, slots=True)
-class ChatRun:
-    """A started run: ids are known at once; `events` yields until RunFinished or RunFailed."""
-
-    thread_id: str
-    run_id: str
-    events: AsyncIterator[RunEvent]
-
-
-@dataclass(frozen=True, slots=True)
 class GenerateResponse:
     """Rules:
     - `on_before_request` runs first and may refuse the request or name its principal; a thread another
@@ -101,7 +92,7 @@ class GenerateResponse:
     agents: AgentRunner | None = None
     limits: RunLimits = field(default_factory=RunLimits)
 
-    async def __call__(self, turn: ChatTurn) -> ChatRun:
+    async def __call__(self, turn: ChatTurn) -> StartedRun:
         opening = TurnOpening(self.store, self.clock, self.ids, self.hooks, self.limits)
         opened = await opening.open(turn.operation, turn.request, turn.messages, turn.thread_id, turn.run_id)
         if self.chat_model is None:
@@ -120,7 +111,7 @@ class GenerateResponse:
         routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
         calls = max(1, turn.max_model_calls)
         events = self._run(self.chat_model, chat, turn.messages, opened.recorder, turn.guardrails, routes, calls)
-        return ChatRun(opened.thread_id, opened.run_id, opening.report(opened, events))
+        return StartedRun(opened.thread_id, opened.run_id, opening.report(opened, events))
 
     def _context_message(self, context: tuple[tuple[str, str], ...]) -> TextMessage:
         lines = "\n".join(f"- {description}: {value}" for description, value in context)

@@ -13,8 +13,7 @@ from agui_runtime.application.errors import InvalidInput, RunExists, ThreadBusy
 from agui_runtime.application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
 from agui_runtime.application.requests import BeforeRequest, RequestContext
 from agui_runtime.application.streams import Stoppable, close_stream, closed_after
-from agui_runtime.application.turns import check_thread_access
-from agui_runtime.application.use_cases.generate_response import ChatRun
+from agui_runtime.application.turns import StartedRun, check_thread_access
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent, RunFailed, RunFinished
 from agui_runtime.domain.run import RunRecord
@@ -67,7 +66,7 @@ class LiveRunner:
     _driven: dict[str, _Driven] = field(default_factory=dict)
 
     async def start(
-        self, thread_id: str, run_id: str, begin: Callable[[], Awaitable[ChatRun]]
+        self, thread_id: str, run_id: str, begin: Callable[[], Awaitable[StartedRun]]
     ) -> AsyncIterator[RunEvent]:
         """Start the run (`begin`: the use-case call, which may refuse it), claim its thread and follow it."""
         if not thread_id or not run_id:
@@ -93,7 +92,7 @@ class LiveRunner:
         task.add_done_callback(self._tasks.discard)
         return self.live.follow(run_id)
 
-    async def _drive(self, run: ChatRun, driven: _Driven) -> None:
+    async def _drive(self, run: StartedRun, driven: _Driven) -> None:
         consumer = asyncio.create_task(self._publish(run, driven))
         stop = asyncio.create_task(self.live.stop_requested(run.run_id))
         shutdown = asyncio.create_task(driven.shutdown.wait())
@@ -128,7 +127,7 @@ class LiveRunner:
             except Exception as exc:
                 logger.error("run %s: its thread could not be released (%s)", run.run_id, type(exc).__name__)
 
-    async def _publish(self, run: ChatRun, driven: _Driven) -> None:
+    async def _publish(self, run: StartedRun, driven: _Driven) -> None:
         async with closed_after(run.events) as events:
             async for event in events:
                 if isinstance(event, (RunFinished, RunFailed)):

@@ -20,9 +20,8 @@ from agui_runtime.application.ports import (
 )
 from agui_runtime.application.requests import RequestContext
 from agui_runtime.application.streams import closed_after
-from agui_runtime.application.turns import TurnOpening, offered_tools
+from agui_runtime.application.turns import StartedRun, TurnOpening, offered_tools
 from agui_runtime.application.use_cases.agent_relay import AgentSession, relay_agent
-from agui_runtime.application.use_cases.generate_response import ChatRun
 from agui_runtime.application.use_cases.recording import RunRecorder, failures_as_events
 from agui_runtime.domain.agent_state import AgentStateKey
 from agui_runtime.domain.events import (
@@ -80,7 +79,7 @@ class RunAgent:
     hooks: RequestHooks
     limits: RunLimits = field(default_factory=RunLimits)
 
-    async def __call__(self, turn: AgentTurn) -> ChatRun:
+    async def __call__(self, turn: AgentTurn) -> StartedRun:
         opening = TurnOpening(self.store, self.clock, self.ids, self.hooks, self.limits)
         opened = await opening.open(
             turn.operation, turn.request, turn.messages, turn.thread_id, turn.run_id, turn.agent_name
@@ -113,7 +112,7 @@ class RunAgent:
         session = AgentSession(key, opened.run_id, turn.node_name or "", state)
         backend_names = frozenset(tool.name for tool in backend)
         events = self._run(run_request, opened.recorder, session, backend_names)
-        return ChatRun(opened.thread_id, opened.run_id, opening.report(opened, events))
+        return StartedRun(opened.thread_id, opened.run_id, opening.report(opened, events))
 
     async def _run(
         self, run: AgentRunRequest, recorder: RunRecorder, session: AgentSession, backend: frozenset[str]

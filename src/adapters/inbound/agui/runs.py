@@ -14,7 +14,8 @@ from agui_runtime.adapters.inbound.agui.inputs import Call, context_pairs, param
 from agui_runtime.adapters.inbound.agui.runtime import AguiRuntime
 from agui_runtime.adapters.inbound.agui.sse import encode, event_stream
 from agui_runtime.application.streams import close_stream
-from agui_runtime.application.use_cases.generate_response import ChatRun, ChatTurn
+from agui_runtime.application.turns import StartedRun
+from agui_runtime.application.use_cases.generate_response import ChatTurn
 from agui_runtime.application.use_cases.run_agent import AgentTurn
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import RunEvent
@@ -31,7 +32,7 @@ async def run(runtime: AguiRuntime, call: Call) -> Response:
     context = runtime.context(call.request, run_input.forwarded_props)
     messages = runtime.messages(run_input)
     thread_id, run_id = run_input.thread_id, run_input.run_id
-    begin: Callable[[], Awaitable[ChatRun]]
+    begin: Callable[[], Awaitable[StartedRun]]
     agent_name = use_cases.agents.agent_name(agent_id)
     if agent_name is None:
         turn = ChatTurn(
@@ -46,7 +47,7 @@ async def run(runtime: AguiRuntime, call: Call) -> Response:
             operation="agent/run",
         )
 
-        def begin() -> Awaitable[ChatRun]:
+        def begin() -> Awaitable[StartedRun]:
             return use_cases.generate_response(turn)
 
     else:
@@ -63,7 +64,7 @@ async def run(runtime: AguiRuntime, call: Call) -> Response:
             operation="agent/run",
         )
 
-        def begin() -> Awaitable[ChatRun]:
+        def begin() -> Awaitable[StartedRun]:
             return use_cases.run_agent(agent_turn)
 
     events = await use_cases.live.start(thread_id, run_id, begin)
