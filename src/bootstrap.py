@@ -29,8 +29,7 @@ from agui_runtime.adapters.outbound.guardrails.configured import open_guardrails
 from agui_runtime.adapters.outbound.hooks import AfterHook, BeforeHook, choose_hook, open_hooks
 from agui_runtime.adapters.outbound.live.configured import open_live_runs
 from agui_runtime.adapters.outbound.llm.configured import open_chat_model
-from agui_runtime.adapters.outbound.state.memory import InMemoryThreadStore
-from agui_runtime.adapters.outbound.state.sql import open_sql_store
+from agui_runtime.adapters.outbound.state.configured import open_thread_store
 from agui_runtime.adapters.outbound.system import SystemClock, UuidIdGenerator
 from agui_runtime.adapters.settings import Settings, SettingsError, load_settings
 from agui_runtime.adapters.settings.settings import check_path
@@ -53,22 +52,13 @@ logger = logging.getLogger("agui_runtime")
 T = TypeVar("T")
 
 
-async def _thread_store(settings: Settings, clock: SystemClock) -> AsyncIterator[Any]:
-    """The store the URL names: in memory, or SQL (its schema migrated first unless turned off)."""
-    if settings.store_kind == "memory":
-        yield InMemoryThreadStore(clock)
-        return
-    async with open_sql_store(settings.state_store_url, clock, migrate=settings.migrate_on_start) as store:
-        yield store
-
-
 class Container(containers.DeclarativeContainer):
     config = providers.Configuration(strict=True)
     settings = providers.Dependency(instance_of=Settings)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(UuidIdGenerator)
-    thread_store = providers.Resource(_thread_store, settings=settings, clock=clock)
+    thread_store = providers.Resource(open_thread_store, settings, clock=clock)
     python_agents = providers.Dependency(instance_of=dict, default={})
     http_client = providers.Resource(open_agent_client, settings)
     remote_endpoints = providers.Singleton(legacy_endpoints, settings, client=http_client)
