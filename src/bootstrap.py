@@ -14,8 +14,9 @@ from starlette.applications import Starlette
 
 from agui_runtime.adapters.inbound.agui import AguiUseCases
 from agui_runtime.adapters.inbound.agui.configured import v2_endpoint
-from agui_runtime.adapters.inbound.graphql import ActiveRuns, UseCases
 from agui_runtime.adapters.inbound.graphql.configured import graphql_endpoint
+from agui_runtime.adapters.inbound.graphql.context import UseCases
+from agui_runtime.adapters.inbound.graphql.run_view import ActiveRuns
 from agui_runtime.adapters.inbound.http.app import build_http_app
 from agui_runtime.adapters.inbound.http.mounting import attach
 from agui_runtime.adapters.outbound.actions import BackendAction, PythonActionRegistry, load_action
@@ -37,15 +38,13 @@ from agui_runtime.application.actions import CombinedActions
 from agui_runtime.application.agents import AgentCatalogue
 from agui_runtime.application.errors import UpstreamUnavailable
 from agui_runtime.application.limits import RunLimits
-from agui_runtime.application.use_cases import (
-    GenerateResponse,
-    ListAgents,
-    LiveRunner,
-    LoadAgentState,
-    RunAgent,
-    Suggest,
-    ThreadQueries,
-)
+from agui_runtime.application.use_cases.generate_response import GenerateResponse
+from agui_runtime.application.use_cases.list_agents import ListAgents
+from agui_runtime.application.use_cases.live_runs import LiveRunner
+from agui_runtime.application.use_cases.load_agent_state import LoadAgentState
+from agui_runtime.application.use_cases.run_agent import RunAgent
+from agui_runtime.application.use_cases.suggest import Suggest
+from agui_runtime.application.use_cases.threads import ThreadQueries
 from agui_runtime.domain.errors import ErrorCode
 
 logger = logging.getLogger("agui_runtime")

@@ -67,3 +67,26 @@ def test_every_package_under_src_is_listed_for_the_wheel() -> None:
     assert listed == tree
     for package in listed:
         importlib.import_module(package)
+
+
+def test_every_module_imports_on_its_own() -> None:
+    # An import cycle shows only when its modules are imported in one order: start each from nothing.
+    code = """
+import importlib, pkgutil, sys
+import agui_runtime
+names = [m.name for m in pkgutil.walk_packages(agui_runtime.__path__, "agui_runtime.") if ".migrations" not in m.name]
+failed = []
+for name in names:
+    for loaded in [key for key in sys.modules if key.startswith("agui_runtime.")]:
+        del sys.modules[loaded]
+    try:
+        importlib.import_module(name)
+    except ImportError as exc:
+        failed.append(f"{name}: {exc}")
+print(len(names))
+print("\\n".join(failed))
+"""
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    count, *failed = shown.splitlines()
+    assert int(count) > 100
+    assert [line for line in failed if line] == []

@@ -25,6 +25,8 @@ class Options(ServeOptions, Protocol):
     def migrate_on_start(self) -> bool: ...
     @property
     def state_store_url(self) -> str: ...
+    @property
+    def store_kind(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +74,7 @@ def serve_workers(entry: Entry, command: ServeCommand, options: Options) -> int:
 
 async def upgrade(entry: Entry, options: Options, *, quiet: bool = False) -> int:
     """`db upgrade`: bring the SQL schema to its head."""
-    kind = options.state_store_url.split(":", 1)[0].split("+", 1)[0]
+    kind = options.store_kind
     if kind == "memory":
         print("agui-runtime: state_store_url is memory://: there is no schema to upgrade", file=sys.stderr)
         return 2
