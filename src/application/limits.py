@@ -8,7 +8,15 @@ from dataclasses import dataclass
 
 from agui_runtime.application.errors import ApplicationError
 from agui_runtime.domain.errors import ErrorCode
-from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, Message, ResultMessage, TextMessage
+from agui_runtime.domain.messages import (
+    ActionExecutionMessage,
+    ActivityMessage,
+    ImageMessage,
+    Message,
+    ReasoningMessage,
+    ResultMessage,
+    TextMessage,
+)
 
 
 class LimitExceeded(ApplicationError):
@@ -53,5 +61,9 @@ def _size(message: Message) -> int:
             return len(json.dumps(arguments, ensure_ascii=False).encode())
         case ImageMessage(bytes=data):
             return len(data)
+        case ReasoningMessage(content=text, encrypted_value=encrypted):
+            return len(text.encode()) + len((encrypted or "").encode())
+        case ActivityMessage(content=content):
+            return len(json.dumps(content, ensure_ascii=False).encode())
         case _:
             return len(json.dumps(message.state, ensure_ascii=False).encode())

@@ -95,6 +95,85 @@ class CustomEvent:
 
     name: str
     value: JsonValue = None
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningStarted:
+    """A phase of reasoning opens (one or more reasoning messages follow); `message_id` names the phase."""
+
+    message_id: str
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningMessageStarted:
+    message_id: str
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningMessageChunk:
+    message_id: str
+    delta: str
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningMessageEnded:
+    message_id: str
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningEnded:
+    message_id: str
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningEncryptedValue:
+    """The vendor's opaque form of the reasoning behind `entity_id`: a reasoning message (`subtype`
+    "message") or a tool call ("tool-call"). It goes back to that vendor with the entity on the next call."""
+
+    entity_id: str
+    encrypted_value: str
+    subtype: str = "message"
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivitySnapshot:
+    """An activity message's whole content (`replace` false: merged into what the client has, only when
+    the message is new to it)."""
+
+    message_id: str
+    activity_type: str
+    content: JsonObject = field(default_factory=dict)
+    replace: bool = True
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityDelta:
+    """An RFC 6902 patch of an activity message's content, and `content`: the content once patched (the
+    adapter that received the patch applied it; the domain keeps no JSON Patch engine)."""
+
+    message_id: str
+    activity_type: str
+    patch: list[JsonValue] = field(default_factory=list)
+    content: JsonObject = field(default_factory=dict)
+    subagent_run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RelayedEvent:
+    """An agent's event the runtime passes on without acting on it, in the agent protocol's own form
+    (`payload`, its `type` included): messages snapshots, raw events, sub-agent lifecycle, the legacy
+    thinking events. Clients of that protocol get it as the agent sent it; a protocol with no such event
+    leaves it out."""
+
+    payload: JsonObject
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +192,14 @@ class AgentStateChanged:
 
 @dataclass(frozen=True, slots=True)
 class RunFinished:
+    """`outcome`: how the agent says the run ended, when it says (`{"type": "interrupt", "interrupts":
+    [...]}`: it waits for the client's answers, sent as the next run's resume entries); `result`: what the
+    agent returned, if anything."""
+
     thread_id: str
     run_id: str
+    outcome: JsonObject | None = None
+    result: JsonValue = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +224,15 @@ RunEvent = (
     | StepStarted
     | StepFinished
     | CustomEvent
+    | ReasoningStarted
+    | ReasoningMessageStarted
+    | ReasoningMessageChunk
+    | ReasoningMessageEnded
+    | ReasoningEnded
+    | ReasoningEncryptedValue
+    | ActivitySnapshot
+    | ActivityDelta
+    | RelayedEvent
     | AgentStateChanged
     | RunFinished
     | RunFailed

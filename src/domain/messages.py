@@ -142,4 +142,55 @@ class ImageMessage:
             raise InvalidMessage(f"image {self.id!r} needs a format")
 
 
-Message = TextMessage | ActionExecutionMessage | ResultMessage | AgentStateMessage | ImageMessage
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReasoningMessage:
+    """What a model or agent reasoned before it answered, as it showed it (`content`, possibly a summary),
+    and `encrypted_value` when the vendor gave one: the opaque form (a signature, encrypted reasoning) that
+    goes back to the same vendor on the next call. Conversation for agents, never for a chat model's
+    history; `subagent_run_id` names the sub-agent run it came from, if any."""
+
+    id: str
+    created_at: datetime
+    content: str = ""
+    encrypted_value: str | None = None
+    parent_message_id: str | None = None
+    subagent_run_id: str | None = None
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at, self.content, self.encrypted_value)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ActivityMessage:
+    """A live surface an agent shows in the conversation (an MCP App, an A2UI surface, generative UI, a
+    progress card): its `activity_type` and its current `content`, which the agent replaces or patches
+    while it runs. The client's display: never sent to a chat model."""
+
+    id: str
+    created_at: datetime
+    activity_type: str
+    content: JsonObject = field(default_factory=dict)
+    subagent_run_id: str | None = None
+    status: MessageStatus = MessageStatus.SUCCESS
+
+    def __post_init__(self) -> None:
+        _check_common(self.id, self.created_at, self.activity_type, self.content)
+        if not self.activity_type:
+            raise InvalidMessage(f"activity {self.id!r} needs an activity type")
+        if not is_json_value(self.content):
+            raise InvalidMessage(f"activity {self.id!r}: content must be a JSON object")
+
+
+Message = (
+    TextMessage
+    | ActionExecutionMessage
+    | ResultMessage
+    | AgentStateMessage
+    | ImageMessage
+    | ReasoningMessage
+    | ActivityMessage
+)
+CONVERSATION = (TextMessage, ActionExecutionMessage, ResultMessage, ImageMessage)
+"""The kinds a chat model is sent as history (reasoning goes back only to the vendor that made it, by its
+own adapter's rules; agent state and activity are the client's display)."""

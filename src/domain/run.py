@@ -12,7 +12,13 @@ from enum import StrEnum
 
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
+    ActivityDelta,
+    ActivitySnapshot,
     AgentStateChanged,
+    ReasoningEncryptedValue,
+    ReasoningMessageChunk,
+    ReasoningMessageEnded,
+    ReasoningMessageStarted,
     RunEvent,
     RunFailed,
     RunFinished,
@@ -26,6 +32,7 @@ from agui_runtime.domain.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
+from agui_runtime.domain.json import JsonObject
 
 
 class RunStatus(StrEnum):
@@ -55,10 +62,17 @@ class RunRecord:
         return self.status is not RunStatus.RUNNING
 
 
+class MessageKind(StrEnum):
+    TEXT = "text"
+    TOOL_CALL = "tool_call"
+    REASONING = "reasoning"
+
+
 @dataclass(slots=True, eq=False)
 class RunMessage:
-    """A text message (`tool_name` None) or a tool call of the run, as it streams: `parts` are its text
-    or argument fragments (shared, not copied, with whoever presents them), `ended` once it completed."""
+    """A text message, a tool call (`tool_name` set) or a reasoning message of the run, as it streams:
+    `parts` are its text or argument fragments (shared, not copied, with whoever presents them), `ended`
+    once it completed; `encrypted_value` the vendor's opaque form of the reasoning behind it, if sent."""
 
     message_id: str
     parent_message_id: str | None
@@ -66,10 +80,29 @@ class RunMessage:
     parts: list[str] = field(default_factory=list)
     ended: bool = False
     logged: bool = field(default=False, repr=False)  # its joined fragments have their place in the log
+    reasoning: bool = False
+    encrypted_value: str | None = None
+    subagent_run_id: str | None = None
 
     @property
     def text(self) -> str:
         return "".join(self.parts)
+
+    @property
+    def kind(self) -> MessageKind:
+        if self.reasoning:
+            return MessageKind.REASONING
+        return MessageKind.TEXT if self.tool_name is None else MessageKind.TOOL_CALL
+
+
+@dataclass(frozen=True, slots=True)
+class RunActivity:
+    """An activity message of the run as it stands: its type and its current content."""
+
+    message_id: str
+    activity_type: str
+    content: JsonObject
+    subagent_run_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,11 +124,15 @@ class Run:
       none, change nothing (`apply` answers None).
     - The first terminal event decides the end: `RunFinished` finished, `RunFailed` failed with its code;
       `stop` ends it as stopped (aborted, `STOPPED`); a run with no end is aborted (`CLIENT_DISCONNECTED`).
+    - An encrypted value attaches to the reasoning message it names (open or completed); an activity
+      message's content is its last snapshot (one with `replace` false changes an existing one not), or
+      its last delta's patched content.
     - The log keeps every event in order, except that a message's fragments stand joined where its first
-      fragment came, only the last state snapshot is kept, and `AgentStateChanged` (v1 presentation) not.
+      fragment came, only the last state snapshot is kept, an activity message is one snapshot of its last
+      content where it first came, and `AgentStateChanged` (v1 presentation) not.
     Per event the work is constant: a fragment is one lookup and one append."""
 
-    __slots__ = ("_completed", "_end", "_log", "_open", "_snapshot_at", "_steps")
+    __slots__ = ("_activities", "_activity_at", "_completed", "_end", "_log", "_open", "_snapshot_at", "_steps")
 
     def __init__(self, events: Iterable[RunEvent] = ()) -> None:
         self._open: dict[str, RunMessage] = {}
@@ -104,30 +141,44 @@ class Run:
         self._end: RunEnd | None = None
         self._log: list[RunEvent | RunMessage | None] = []
         self._snapshot_at: int | None = None
+        self._activities: dict[str, RunActivity] = {}
+        self._activity_at: dict[str, int] = {}
         for event in events:
             self.apply(event)
 
     def apply(self, event: RunEvent) -> RunMessage | None:
         """Fold one event in; the message it opened, extended or completed, if any."""
         if type(event) is TextMessageChunk:  # fragments are most of a run: their exact types before the match
-            return self._join(event, event.message_id, event.delta, tool=False)
+            return self._join(event, event.message_id, event.delta, MessageKind.TEXT)
         if type(event) is ToolCallArgs:
-            return self._join(event, event.tool_call_id, event.delta, tool=True)
+            return self._join(event, event.tool_call_id, event.delta, MessageKind.TOOL_CALL)
         match event:
             case TextMessageChunk(message_id=key, delta=delta):
-                return self._join(event, key, delta, tool=False)
+                return self._join(event, key, delta, MessageKind.TEXT)
             case ToolCallArgs(tool_call_id=key, delta=delta):
-                return self._join(event, key, delta, tool=True)
+                return self._join(event, key, delta, MessageKind.TOOL_CALL)
+            case ReasoningMessageChunk(message_id=key, delta=delta):
+                return self._join(event, key, delta, MessageKind.REASONING)
             case TextMessageStarted(message_id=key, parent_message_id=parent):
                 self._log.append(event)
                 return self._start(RunMessage(key, parent))
             case ToolCallStarted(tool_call_id=key, tool_name=name, parent_message_id=parent):
                 self._log.append(event)
                 return self._start(RunMessage(key, parent, name))
+            case ReasoningMessageStarted(message_id=key, subagent_run_id=subagent):
+                self._log.append(event)
+                return self._start(RunMessage(key, None, reasoning=True, subagent_run_id=subagent))
             case TextMessageEnded(message_id=key):
-                return self._complete(event, key, tool=False)
+                return self._complete(event, key, MessageKind.TEXT)
             case ToolCallEnded(tool_call_id=key):
-                return self._complete(event, key, tool=True)
+                return self._complete(event, key, MessageKind.TOOL_CALL)
+            case ReasoningMessageEnded(message_id=key):
+                return self._complete(event, key, MessageKind.REASONING)
+            case ReasoningEncryptedValue(entity_id=key, encrypted_value=value):
+                self._log.append(event)
+                return self._encrypt(key, value)
+            case ActivitySnapshot() | ActivityDelta():
+                self._activity(event)
             case StateSnapshot():
                 if self._snapshot_at is not None:
                     self._log[self._snapshot_at] = None
@@ -152,9 +203,9 @@ class Run:
                 self._log.append(event)
         return None
 
-    def _join(self, event: RunEvent, key: str, delta: str, *, tool: bool) -> RunMessage | None:
+    def _join(self, event: RunEvent, key: str, delta: str, kind: MessageKind) -> RunMessage | None:
         message = self._open.get(key)
-        if message is None or (message.tool_name is not None) is not tool:
+        if message is None or message.kind is not kind:
             self._log.append(event)  # kept as it came: nothing open to join it to
             return None
         message.parts.append(delta)
@@ -163,15 +214,37 @@ class Run:
             self._log.append(message)
         return message
 
-    def _complete(self, event: RunEvent, key: str, *, tool: bool) -> RunMessage | None:
+    def _complete(self, event: RunEvent, key: str, kind: MessageKind) -> RunMessage | None:
         self._log.append(event)
         message = self._open.get(key)
-        if message is None or (message.tool_name is not None) is not tool:
+        if message is None or message.kind is not kind:
             return None
         del self._open[key]
         message.ended = True
         self._completed.append(message)
         return message
+
+    def _encrypt(self, key: str, value: str) -> RunMessage | None:
+        message = self._open.get(key) or next((m for m in reversed(self._completed) if m.message_id == key), None)
+        if message is None or message.kind is not MessageKind.REASONING:
+            return None  # a tool call's encrypted reasoning: kept in the log only
+        message.encrypted_value = value
+        return message
+
+    def _activity(self, event: ActivitySnapshot | ActivityDelta) -> None:
+        key = event.message_id
+        known = self._activities.get(key)
+        if isinstance(event, ActivitySnapshot) and known is not None and not event.replace:
+            return
+        activity = RunActivity(key, event.activity_type, event.content, event.subagent_run_id)
+        self._activities[key] = activity
+        compacted = ActivitySnapshot(key, activity.activity_type, activity.content, True, activity.subagent_run_id)
+        at = self._activity_at.get(key)
+        if at is None:
+            self._activity_at[key] = len(self._log)
+            self._log.append(compacted)
+        else:
+            self._log[at] = compacted
 
     def _start(self, message: RunMessage) -> RunMessage | None:
         if message.message_id in self._open:
@@ -199,6 +272,14 @@ class Run:
         return tuple(self._completed)
 
     @property
+    def activities(self) -> tuple[RunActivity, ...]:
+        """The run's activity messages as they stand, in the order they first came."""
+        return tuple(self._activities.values())
+
+    def activity(self, message_id: str) -> RunActivity | None:
+        return self._activities.get(message_id)
+
+    @property
     def open_steps(self) -> tuple[str, ...]:
         """The steps started and not finished, in the order they started."""
         return tuple(self._steps)
@@ -219,7 +300,13 @@ class Run:
             if isinstance(entry, RunMessage):
                 text = entry.text
                 key = entry.message_id
-                compacted.append(TextMessageChunk(key, text) if entry.tool_name is None else ToolCallArgs(key, text))
+                kind = entry.kind
+                if kind is MessageKind.TEXT:
+                    compacted.append(TextMessageChunk(key, text))
+                elif kind is MessageKind.TOOL_CALL:
+                    compacted.append(ToolCallArgs(key, text))
+                else:
+                    compacted.append(ReasoningMessageChunk(key, text, entry.subagent_run_id))
             elif entry is not None:
                 compacted.append(entry)
         return tuple(compacted)

@@ -6,7 +6,7 @@ import pytest
 from agui_runtime.domain.agent_state import AgentState, AgentStateKey
 from agui_runtime.domain.agents import AgentDescriptor
 from agui_runtime.domain.errors import DomainError, InvalidMessage, InvalidState
-from agui_runtime.domain.messages import AgentStateMessage, Role, TextMessage
+from agui_runtime.domain.messages import AgentStateMessage, Message, Role, TextMessage
 from agui_runtime.domain.thread import Thread
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -82,9 +82,18 @@ def test_every_run_event_survives_the_json_codec() -> None:
         ev.StateDelta("a", [{"op": "add", "path": "/k", "value": 1}]),
         ev.StepStarted("s"),
         ev.StepFinished("s"),
-        ev.CustomEvent("Exit", True),
+        ev.CustomEvent("Exit", True, "sub-1"),
+        ev.ReasoningStarted("rs", "sub-1"),
+        ev.ReasoningMessageStarted("rm"),
+        ev.ReasoningMessageChunk("rm", "think"),
+        ev.ReasoningMessageEnded("rm"),
+        ev.ReasoningEnded("rs"),
+        ev.ReasoningEncryptedValue("rm", "sig==", "message"),
+        ev.ActivitySnapshot("act", "progress", {"done": 1}, False, "sub-1"),
+        ev.ActivityDelta("act", "progress", [{"op": "replace", "path": "/done", "value": 2}], {"done": 2}),
+        ev.RelayedEvent({"type": "RAW", "event": {"x": [1]}, "source": "vendor"}),
         ev.AgentStateChanged("a", "n", "r", {"k": 1}, True, False),
-        ev.RunFinished("t", "r"),
+        ev.RunFinished("t", "r", {"type": "interrupt", "interrupts": [{"id": "i1", "value": {"q": 1}}]}, [1]),
         ev.RunFailed("CODE", "message"),
     ]
     assert {type(sample) for sample in samples} == set(get_args(ev.RunEvent))  # every kind is covered
@@ -124,3 +133,18 @@ def test_a_run_log_joins_fragments_in_place_and_keeps_the_last_state() -> None:
         ev.TextMessageEnded("m1"),
         ev.RunFinished("t", "r"),
     )
+
+
+def test_reasoning_and_activity_messages_survive_the_message_codec() -> None:
+    from agui_runtime.adapters.serialization.codec import decode_message, encode_message
+    from agui_runtime.domain.messages import ActivityMessage, MessageStatus, ReasoningMessage
+
+    samples: list[Message] = [
+        ReasoningMessage(id="r", created_at=T0, content="why", encrypted_value="sig", subagent_run_id="s"),
+        ReasoningMessage(id="r2", created_at=T0, status=MessageStatus.FAILED),
+        ActivityMessage(id="a", created_at=T0, activity_type="mcp-app", content={"html": "<p/>"}),
+    ]
+    for sample in samples:
+        assert decode_message(encode_message(sample)) == sample
+    with pytest.raises(DomainError, match="activity type"):
+        ActivityMessage(id="a", created_at=T0, activity_type="")

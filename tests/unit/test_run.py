@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 from agui_runtime.domain import events as ev
 from agui_runtime.domain.errors import ErrorCode
-from agui_runtime.domain.run import Run, RunEnd, RunRecord, RunStatus
+from agui_runtime.domain.run import MessageKind, Run, RunEnd, RunRecord, RunStatus
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 T1 = datetime(2026, 1, 1, 0, 1, tzinfo=UTC)
@@ -167,3 +167,46 @@ def test_a_fragment_joins_the_same_whether_or_not_it_takes_the_exact_type_fast_p
     assert [run.apply(event) for event in (Args("c1", "{"), ev.ToolCallArgs("c1", "}"))] == [call, call]
     assert run.apply(Chunk("c1", "x")) is None  # the other kind, as for the exact type
     assert [message.text for message in run.open_messages] == ["ab", "{}"]
+
+
+def test_reasoning_is_its_own_kind_and_takes_its_encrypted_value_even_after_it_ended() -> None:
+    run = Run()
+    run.apply(ev.ReasoningStarted("phase"))
+    opened = run.apply(ev.ReasoningMessageStarted("r1"))
+    assert opened is not None
+    assert opened.kind is MessageKind.REASONING
+    assert run.apply(ev.TextMessageChunk("r1", "not text")) is None  # a text fragment does not join reasoning
+    assert run.apply(ev.ReasoningMessageChunk("r1", "Let me ")) is opened
+    assert run.apply(ev.ReasoningMessageChunk("r1", "think")) is opened
+    assert run.apply(ev.TextMessageEnded("r1")) is None
+    assert run.apply(ev.ReasoningMessageEnded("r1")) is opened
+    assert run.apply(ev.ReasoningEncryptedValue("r1", "sig")) is opened
+    assert (opened.text, opened.ended, opened.encrypted_value) == ("Let me think", True, "sig")
+    assert run.apply(ev.ReasoningEncryptedValue("call-1", "x", "tool-call")) is None
+    run.apply(ev.ReasoningEnded("phase"))
+    assert run.events() == (
+        ev.ReasoningStarted("phase"),
+        ev.ReasoningMessageStarted("r1"),
+        ev.TextMessageChunk("r1", "not text"),
+        ev.ReasoningMessageChunk("r1", "Let me think"),
+        ev.TextMessageEnded("r1"),
+        ev.ReasoningMessageEnded("r1"),
+        ev.ReasoningEncryptedValue("r1", "sig"),
+        ev.ReasoningEncryptedValue("call-1", "x", "tool-call"),
+        ev.ReasoningEnded("phase"),
+    )
+
+
+def test_an_activity_is_logged_once_with_its_last_content_where_it_first_came() -> None:
+    run = Run()
+    run.apply(ev.ActivitySnapshot("a1", "progress", {"done": 0}))
+    run.apply(ev.TextMessageStarted("m1"))
+    run.apply(ev.ActivityDelta("a1", "progress", [{"op": "replace", "path": "/done", "value": 1}], {"done": 1}))
+    run.apply(ev.ActivitySnapshot("a1", "progress", {"done": 99}, replace=False))  # the client keeps its own
+    run.apply(ev.ActivitySnapshot("a2", "card", {"x": 1}, replace=False))  # new: taken
+    assert [(a.message_id, a.content) for a in run.activities] == [("a1", {"done": 1}), ("a2", {"x": 1})]
+    assert run.events() == (
+        ev.ActivitySnapshot("a1", "progress", {"done": 1}),
+        ev.TextMessageStarted("m1"),
+        ev.ActivitySnapshot("a2", "card", {"x": 1}),
+    )

@@ -29,7 +29,7 @@ from ag_ui.core import (
 
 from agui_runtime.adapters.agui_wire.inputs import to_agui_messages
 from agui_runtime.domain import events as run
-from agui_runtime.domain.run import Run
+from agui_runtime.domain.run import MessageKind, Run
 
 logger = logging.getLogger("agui_runtime.agui")
 
@@ -85,8 +85,8 @@ class OutgoingEvents:
         """The END events of what is still open (texts, then tool calls, then steps, innermost first);
         `terminal` then ends the run."""
         cut = self._run.cut_off()
-        out: list[BaseEvent] = [TextMessageEndEvent(message_id=m.message_id) for m in cut if m.tool_name is None]
-        out += [ToolCallEndEvent(tool_call_id=m.message_id) for m in cut if m.tool_name is not None]
+        out: list[BaseEvent] = [TextMessageEndEvent(message_id=m.message_id) for m in cut if m.kind is MessageKind.TEXT]
+        out += [ToolCallEndEvent(tool_call_id=m.message_id) for m in cut if m.kind is MessageKind.TOOL_CALL]
         out += [StepFinishedEvent(step_name=name) for name in reversed(self._run.open_steps)]
         self._run.apply(terminal)
         return out

@@ -11,10 +11,12 @@ from agui_runtime.domain import events as run_events
 from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import (
     ActionExecutionMessage,
+    ActivityMessage,
     AgentStateMessage,
     ImageMessage,
     Message,
     MessageStatus,
+    ReasoningMessage,
     ResultMessage,
     Role,
     TextMessage,
@@ -55,6 +57,21 @@ def encode(message: Message) -> tuple[str, JsonObject]:
             body |= {"role": message.role.value, "format": message.format, "bytes": message.bytes}
             body["parent"] = message.parent_message_id
             return "image", body
+        case ReasoningMessage():
+            body |= {
+                "content": message.content,
+                "encryptedValue": message.encrypted_value,
+                "parent": message.parent_message_id,
+                "subagentRunId": message.subagent_run_id,
+            }
+            return "reasoning", body
+        case ActivityMessage():
+            body |= {
+                "activityType": message.activity_type,
+                "content": message.content,
+                "subagentRunId": message.subagent_run_id,
+            }
+            return "activity", body
 
 
 def decode(message_id: str, kind: str, created_at: datetime, body: dict[str, Any]) -> Message:
@@ -86,6 +103,21 @@ def decode(message_id: str, kind: str, created_at: datetime, body: dict[str, Any
             running=body["running"],
             state=body["state"],
             role=Role(body["role"]),
+        )
+    if kind == "reasoning":
+        return ReasoningMessage(
+            **common,
+            content=body.get("content", ""),
+            encrypted_value=body.get("encryptedValue"),
+            parent_message_id=body.get("parent"),
+            subagent_run_id=body.get("subagentRunId"),
+        )
+    if kind == "activity":
+        return ActivityMessage(
+            **common,
+            activity_type=body["activityType"],
+            content=body.get("content", {}),
+            subagent_run_id=body.get("subagentRunId"),
         )
     return ImageMessage(
         **common,
@@ -122,6 +154,15 @@ _EVENT_TYPES: dict[str, type[Any]] = {
         run_events.StepStarted,
         run_events.StepFinished,
         run_events.CustomEvent,
+        run_events.ReasoningStarted,
+        run_events.ReasoningMessageStarted,
+        run_events.ReasoningMessageChunk,
+        run_events.ReasoningMessageEnded,
+        run_events.ReasoningEnded,
+        run_events.ReasoningEncryptedValue,
+        run_events.ActivitySnapshot,
+        run_events.ActivityDelta,
+        run_events.RelayedEvent,
         run_events.AgentStateChanged,
         run_events.RunFinished,
         run_events.RunFailed,

@@ -13,6 +13,9 @@ from agui_runtime.application.requests import AfterRequest, RequestContext
 from agui_runtime.application.streams import closed_after
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
+    ActivityDelta,
+    ActivitySnapshot,
+    ReasoningEncryptedValue,
     RunEvent,
     RunFailed,
     ToolCallResult,
@@ -20,13 +23,15 @@ from agui_runtime.domain.events import (
 from agui_runtime.domain.json import parse_json_object
 from agui_runtime.domain.messages import (
     ActionExecutionMessage,
+    ActivityMessage,
     Message,
     MessageStatus,
+    ReasoningMessage,
     ResultMessage,
     Role,
     TextMessage,
 )
-from agui_runtime.domain.run import Run, RunMessage, RunRecord, RunStatus
+from agui_runtime.domain.run import MessageKind, Run, RunMessage, RunRecord, RunStatus
 from agui_runtime.domain.tools import ActionOutcome
 
 logger = logging.getLogger("agui_runtime.runs")
@@ -54,8 +59,24 @@ class RunRecorder:
         if message is not None:
             if not message.ended:
                 return None
+            # An encrypted value after its reasoning message ended stores the message again, with it.
             await self.store_messages([self._message(message, MessageStatus.SUCCESS)])
-            return message
+            return None if isinstance(event, ReasoningEncryptedValue) else message
+        if isinstance(event, (ActivitySnapshot, ActivityDelta)):
+            activity = self.run.activity(event.message_id)
+            if activity is not None:
+                await self.store_messages(
+                    [
+                        ActivityMessage(
+                            id=activity.message_id,
+                            created_at=self.clock.now(),
+                            activity_type=activity.activity_type,
+                            content=activity.content,
+                            subagent_run_id=activity.subagent_run_id,
+                        )
+                    ]
+                )
+            return None
         if isinstance(event, ToolCallResult):
             result = ResultMessage(
                 id=event.message_id,
@@ -104,6 +125,15 @@ class RunRecorder:
 
     def _message(self, item: RunMessage, status: MessageStatus) -> Message:
         text = item.text
+        if item.kind is MessageKind.REASONING:
+            return ReasoningMessage(
+                id=item.message_id,
+                created_at=self.clock.now(),
+                content=text,
+                encrypted_value=item.encrypted_value,
+                subagent_run_id=item.subagent_run_id,
+                status=status,
+            )
         if item.tool_name is None:
             return TextMessage(
                 id=item.message_id,
