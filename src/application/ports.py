@@ -193,8 +193,10 @@ class LiveRuns(Protocol):
         """Append an event to the run's stream."""
         ...
 
-    async def release(self, thread_id: str, run_id: str) -> None:
-        """End the run's stream and free the thread (the run's record is stored by then)."""
+    async def release(self, thread_id: str, run_id: str, last: RunEvent | None = None) -> None:
+        """Append `last` (the run's terminal event), end the run's stream and free the thread, as one step:
+        a follower that sees `last` finds the thread free (a client may start its next run at once). The
+        run's record is stored by then."""
         ...
 
     async def active_run(self, thread_id: str) -> str | None:
@@ -204,7 +206,8 @@ class LiveRuns(Protocol):
     def follow(self, run_id: str) -> AsyncIterator[RunEvent]:
         """The run's events from its first, then as they come, until it is released; nothing for a run that
         is not live. The run is looked up when this is called, not at the first read. When the replica
-        running it dies, the events end with a `RunFailed`."""
+        running it dies, or the channel fails, the events end with a `RunFailed` (`RUN_LOST`), never
+        abruptly; a silence of any length is not a failure."""
         ...
 
     async def request_stop(self, thread_id: str, run_id: str | None) -> str | None:

@@ -120,10 +120,13 @@ async def test_a_claim_whose_caller_left_is_undone(live: LiveRuns) -> None:
 
 async def test_on_redis_a_follower_of_a_run_whose_replica_died_gets_a_failure_not_a_wait() -> None:
     prefix = f"agui-test-{uuid.uuid4().hex[:8]}"
-    async with open_redis_live_runs(redis_url(), prefix, idle_check_seconds=0.2) as live:
+    async with (
+        open_redis_live_runs(redis_url(), prefix, idle_check_seconds=0.2) as live,
+        open_redis_live_runs(redis_url(), prefix, idle_check_seconds=0.2) as other,  # another replica
+    ):
         assert await live.claim("t1", "r1") is Claim.CLAIMED
         await live.publish("r1", RunStarted("t1", "r1"))
-        follower = asyncio.create_task(collect(live.follow("r1")))
+        follower = asyncio.create_task(collect(other.follow("r1")))
         await asyncio.sleep(0.3)
         client = aioredis.from_url(redis_url())
         await client.delete(f"{prefix}:thread:t1")  # the claim expired: its replica stopped extending it
@@ -133,3 +136,37 @@ async def test_on_redis_a_follower_of_a_run_whose_replica_died_gets_a_failure_no
 
         assert events == [RunStarted("t1", "r1"), RunFailed(*RUN_LOST)]
         await live.release("t1", "r1")
+
+
+async def claim_at_the_last_event(driver: LiveRuns, reader: LiveRuns) -> None:
+    """A follower (on `reader`) claims the thread for its next run the moment it reads the last event."""
+    events: list[RunEvent] = [RunStarted("t1", "r1"), RunFailed("MODEL_ERROR", "the model answered 500")]
+    assert await driver.claim("t1", "r1") is Claim.CLAIMED
+    await driver.publish("r1", events[0])
+    claims: list[Claim] = []
+
+    async def follow_then_claim() -> list[RunEvent]:
+        seen: list[RunEvent] = []
+        async for event in reader.follow("r1"):
+            seen.append(event)
+            if isinstance(event, RunFailed):  # the client retries the moment it sees the error
+                claims.append(await reader.claim("t1", "r2"))
+        return seen
+
+    follower = asyncio.create_task(follow_then_claim())
+    await asyncio.sleep(0.05)
+    await driver.release("t1", "r1", events[1])
+
+    assert await asyncio.wait_for(follower, 5) == events
+    assert claims == [Claim.CLAIMED]
+    await reader.release("t1", "r2")
+
+
+async def test_once_a_follower_sees_the_last_event_the_thread_takes_a_new_run(live: LiveRuns) -> None:
+    await claim_at_the_last_event(live, live)
+
+
+async def test_on_redis_a_follower_on_another_replica_sees_the_last_event_with_the_thread_free() -> None:
+    prefix = f"agui-test-{uuid.uuid4().hex[:8]}"
+    async with open_redis_live_runs(redis_url(), prefix) as live, open_redis_live_runs(redis_url(), prefix) as other:
+        await claim_at_the_last_event(live, other)

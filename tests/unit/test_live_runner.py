@@ -195,3 +195,38 @@ async def test_a_stop_after_the_last_event_does_not_cut_the_run_short() -> None:
     assert (record.status, record.error_code) == (RunStatus.FINISHED, None)
     replay = await live.connect("t1", RequestContext(), "agent/connect")
     assert [run.id for run in replay.history] == ["r1"]  # written before the thread was released
+
+
+@pytest.mark.parametrize("ending", ["finished", "failed", "stopped"])
+async def test_a_next_run_started_the_moment_the_last_event_arrives_is_accepted(ending: str) -> None:
+    class SlowRecord(InMemoryThreadStore):
+        async def save_run(self, run: RunRecord) -> None:
+            if run.status is not RunStatus.RUNNING:
+                await asyncio.sleep(0.1)  # the final record takes a while: the terminal event must wait for it
+            await super().save_run(run)
+
+    class Failing(ScriptedChatModel):
+        async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
+            yield RunFailed("MODEL_ERROR", "The model answered 500.")
+
+    model = {"finished": ScriptedChatModel([TextMessageChunk("a1", "Hi")]), "failed": Failing([]), "stopped": Endless()}
+    store = SlowRecord(FixedClock())
+    use_case, _ = chat_use_case(model[ending], store=store)
+    live = LiveRunner(InProcessLiveRuns(), store, FakeHooks())
+    turn = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r1")
+    again = ChatTurn(messages=(QUESTION,), thread_id="t1", run_id="r2")
+    follower = await live.start("t1", "r1", lambda: use_case(turn))
+    if ending == "stopped":
+        await asyncio.sleep(0.05)
+        await live.stop("t1", "r1", RequestContext(), "agent/stop")
+    seen: list[RunEvent] = []
+    async for event in follower:
+        seen.append(event)
+        if isinstance(event, (RunFinished, RunFailed)):  # in the same step: no await before the next start
+            stored = await store.get_run("r1")
+            nxt = await live.start("t1", "r2", lambda: use_case(again))
+    assert isinstance(seen[-1], RunFailed if ending == "failed" else RunFinished)
+    assert stored is not None
+    assert stored.ended  # the record was written before the thread was free
+    await live.stop("t1", "r2", RequestContext(), "agent/stop")  # the next run (endless when "stopped")
+    assert isinstance((await asyncio.wait_for(collect(nxt), 5))[-1], RunFinished | RunFailed)

@@ -139,6 +139,7 @@ class Settings(BaseSettings):
     # live in this process only.
     live_runs_url: str | None = None
     live_runs_prefix: str = Field(default="agui", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    live_runs_claim_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
     default_agent_max_steps: int = Field(default=10, ge=1, le=100)
     threads_clear_enabled: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"

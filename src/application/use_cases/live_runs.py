@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 
-from agui_runtime.application.errors import InvalidInput, RunExists, ThreadBusy
+from agui_runtime.application.errors import InvalidInput, RunExists, ThreadBusy, UpstreamUnavailable
 from agui_runtime.application.ports import Claim, LiveRuns, RequestHooks, ThreadStore
 from agui_runtime.application.requests import BeforeRequest, RequestContext
 from agui_runtime.application.streams import Stoppable, close_stream, closed_after
@@ -22,6 +22,7 @@ logger = logging.getLogger("agui_runtime.live")
 
 SHUTTING_DOWN = (ErrorCode.SERVER_SHUTTING_DOWN, "The server is shutting down; the run was stopped.")
 NOT_STREAMED = (ErrorCode.UNKNOWN, "The run could not be streamed; the server log has the details.")
+CHANNEL_LOST = (ErrorCode.RUN_LOST, "The live-run channel stopped answering during the run; start it again.")
 SHUTDOWN_WAIT_SECONDS = 10.0
 
 
@@ -37,11 +38,13 @@ class ThreadReplay:
 
 @dataclass(slots=True)
 class _Driven:
-    """A run this process drives: `shutdown` is set to end it as the server stops; `terminal` once its last
-    event went out (a stop then has nothing left to stop)."""
+    """A run this process drives: `shutdown` is set to end it as the server stops; `last` holds its
+    terminal event, kept back until its record is written (a stop then has nothing left to stop);
+    `failure` what its followers are told when the channel failed under it."""
 
     shutdown: asyncio.Event = field(default_factory=asyncio.Event)
-    terminal: bool = False
+    last: RunEvent | None = None
+    failure: RunFailed | None = None
 
 
 @dataclass(slots=True)
@@ -53,7 +56,11 @@ class LiveRunner:
     - The run streams into the channel whether or not anyone follows it; its client leaving does not
       stop it. It ends on its own, or when a stop is requested (from any replica) before its last event:
       then it is closed (what was open is stored as failed), its record written, and its stream ends
-      with `RunFinished`. The thread is released only after the record is written.
+      with `RunFinished`.
+    - However it ends (on its own, stopped, shut down, the channel failing), its terminal event is held
+      back until its record is written, then published with the thread's release in one step
+      (`LiveRuns.release`): a client that starts its next run the moment it sees the terminal event finds
+      the thread free, and the run stored.
     - `connect` gives the thread's ended runs from the store, then the live run if one is in flight; the
       live run is looked up first, so a run that ends between the two reads is given once (from the store).
       A thread with nothing stored yet has nothing to give."""
@@ -98,45 +105,49 @@ class LiveRunner:
         shutdown = asyncio.create_task(driven.shutdown.wait())
         try:
             await asyncio.wait({consumer, stop, shutdown}, return_when=asyncio.FIRST_COMPLETED)
-            if not consumer.done() and not driven.terminal:
+            if not consumer.done() and driven.last is None:
                 failure = RunFailed(*SHUTTING_DOWN) if driven.shutdown.is_set() else None
-                last: RunEvent = failure or RunFinished(run.thread_id, run.run_id)
+                driven.last = failure or RunFinished(run.thread_id, run.run_id)
                 if isinstance(run.events, Stoppable):
                     run.events.stopped(failure or ErrorCode.STOPPED)
                 consumer.cancel()
-                # Not `await consumer`: that would also swallow a cancellation of this task (a shutdown that
-                # ran out of time), which must end it.
-                await asyncio.wait({consumer})
-                if isinstance(run.events, Stoppable):
-                    await run.events.settled()  # the record is written before the thread is released
-                await self.live.publish(run.run_id, last)
-            else:
-                await asyncio.wait({consumer})
-                if not consumer.cancelled() and consumer.exception() is not None:
-                    error = consumer.exception()
-                    logger.error("run %s could not be streamed: %s", run.run_id, type(error).__name__)
-                    await self.live.publish(run.run_id, RunFailed(*NOT_STREAMED))
+            # Not `await consumer`: that would also swallow a cancellation of this task (a shutdown that
+            # ran out of time), which must end it.
+            await asyncio.wait({consumer})
+            if not consumer.cancelled() and consumer.exception() is not None:
+                error = consumer.exception()
+                logger.error("run %s could not be streamed: %s", run.run_id, type(error).__name__)
+                driven.last = driven.failure or RunFailed(*NOT_STREAMED)
+            if isinstance(run.events, Stoppable):
+                await run.events.settled()  # the record is written before the thread is released
         except Exception as exc:
             logger.error("run %s: the live channel failed (%s)", run.run_id, type(exc).__name__)
         finally:
             for task in (consumer, stop, shutdown):
                 task.cancel()
             self._driven.pop(run.run_id, None)
+            # Every way out ends the followers' streams with a terminal event, never a cut.
+            last = driven.last or RunFailed(*(SHUTTING_DOWN if driven.shutdown.is_set() else NOT_STREAMED))
             try:
-                await asyncio.shield(self.live.release(run.thread_id, run.run_id))
+                await asyncio.shield(self.live.release(run.thread_id, run.run_id, last))
             except Exception as exc:
                 logger.error("run %s: its thread could not be released (%s)", run.run_id, type(exc).__name__)
 
     async def _publish(self, run: StartedRun, driven: _Driven) -> None:
         async with closed_after(run.events) as events:
             async for event in events:
+                if driven.last is not None:
+                    continue  # nothing follows the terminal event; reading on lets the run write its record
                 if isinstance(event, (RunFinished, RunFailed)):
-                    driven.terminal = True
+                    driven.last = event  # published with the release, once the record is written
+                    continue
                 try:
                     await self.live.publish(run.run_id, event)
-                except Exception:
-                    if isinstance(run.events, Stoppable) and not driven.terminal:
-                        run.events.stopped(RunFailed(*NOT_STREAMED))  # recorded as what followers are told
+                except Exception as exc:
+                    failure = RunFailed(*CHANNEL_LOST) if isinstance(exc, UpstreamUnavailable) else None
+                    driven.failure = failure or RunFailed(*NOT_STREAMED)
+                    if isinstance(run.events, Stoppable) and driven.last is None:
+                        run.events.stopped(driven.failure)  # recorded as what followers are told
                     raise
 
     async def stop(self, thread_id: str, run_id: str | None, request: RequestContext, operation: str) -> str | None:

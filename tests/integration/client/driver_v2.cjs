@@ -11,6 +11,7 @@
 //   core-single   core-run with runtimeTransport "single" (unless jsonArgs.mode given)
 //   core-connect  CopilotKitCore.connectAgent (thread history via /connect)
 //   core-stop     CopilotKitCore.runAgent, then stopAgent after stopAfterMs
+//   core-next-at-end  core-run, and the thread's next run POSTed in the callback of its terminal event
 //
 // jsonArgs (all optional):
 //   agentId ("default"), threadId, route (agui-* only: "run" or "suggest"; default "run"),
@@ -397,6 +398,73 @@ async function coreScenario(kind) {
   };
 }
 
+// core-next-at-end: CopilotKitCore.runAgent (transport jsonArgs.mode: "rest" or "single"); in the very
+// callback that delivers the run's RUN_FINISHED / RUN_ERROR, with no await before it, POST the thread's
+// next run through the same transport (as a client retrying an error, or core's automatic follow-up).
+// Reports the first run as core-run does, plus `next`: {status, body (JSON error) | sseTypes, atEvent}.
+async function coreNextAtEnd() {
+  const { ck, info, toolCalls, coreEvents, errors } = await makeCore(args.mode || "rest");
+  const base = { info, toolCalls, coreEvents, errors };
+  if (info.status !== "connected") return { ok: false, error: { name: "RuntimeNotConnected", message: String(info.status) }, ...base };
+  const agent = prepareAgent(ck);
+  if (!agent) return { ok: false, error: { name: "AgentNotFound", message: agentId }, ...base };
+  const events = [];
+  let next = null;
+  const startNext = (terminal) => {
+    const input = {
+      threadId: agent.threadId,
+      runId: uuid(),
+      state: {},
+      messages: [...clone(agent.messages), { id: uuid(), role: "user", content: args.nextMessage || "again" }],
+      tools: [],
+      context: [],
+      forwardedProps: {},
+    };
+    const single = ck.runtimeTransport === "single";
+    const url = single ? runtimeUrl : `${runtimeUrl.replace(/\/$/, "")}/agent/${encodeURIComponent(agentId)}/run`;
+    const body = single ? { method: "agent/run", params: { agentId }, body: input } : input;
+    const headers = { "content-type": "application/json", accept: "text/event-stream", ...(args.headers || {}) };
+    next = fetch(url, { method: "POST", headers, body: JSON.stringify(body) }).then(async (res) => {
+      const text = await res.text();
+      const out = { status: res.status, atEvent: terminal, transport: single ? "single" : "rest" };
+      if (String(res.headers.get("content-type") || "").includes("text/event-stream"))
+        out.sseTypes = text
+          .split(/\n\n/)
+          .filter((f) => f.trim())
+          .map((f) => {
+            try {
+              return JSON.parse(f.replace(/^data: ?/m, "")).type;
+            } catch {
+              return "unparsed";
+            }
+          });
+      else {
+        try {
+          out.body = JSON.parse(text);
+        } catch {
+          out.body = text;
+        }
+      }
+      return out;
+    });
+  };
+  agent.subscribe({
+    onEvent: ({ event }) => {
+      events.push(clone(event));
+      if (!next && (event.type === "RUN_FINISHED" || event.type === "RUN_ERROR")) startNext(event.type);
+    },
+  });
+  partialState = () => ({ ...base, events, messages: clone(agent.messages) });
+  let error = null;
+  try {
+    await ck.runAgent({ agent, forwardedProps: args.forwardedProps || {} });
+  } catch (e) {
+    error = serializeError(e);
+  }
+  const nextResult = next ? await next : null;
+  return { ok: nextResult !== null, error, ...base, threadId: agent.threadId, events, messages: clone(agent.messages), next: nextResult };
+}
+
 const scenarios = {
   "agui-run": () => aguiRun(),
   "agui-abort": () => aguiRun({ abort: true }),
@@ -405,6 +473,7 @@ const scenarios = {
   "core-single": () => coreScenario("single"),
   "core-connect": () => coreScenario("connect"),
   "core-stop": () => coreScenario("stop"),
+  "core-next-at-end": () => coreNextAtEnd(),
 };
 
 (async () => {

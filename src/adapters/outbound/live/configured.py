@@ -19,6 +19,8 @@ class LiveRunsSettings(Protocol):
     @property
     def live_runs_prefix(self) -> str: ...
     @property
+    def live_runs_claim_seconds(self) -> float: ...
+    @property
     def workers(self) -> int: ...
 
 
@@ -34,5 +36,7 @@ async def open_live_runs(settings: LiveRunsSettings) -> AsyncIterator[LiveRuns]:
         return
     from agui_runtime.adapters.outbound.live.redis_channel import open_redis_live_runs  # redis only when used
 
-    async with open_redis_live_runs(settings.live_runs_url, settings.live_runs_prefix) as live:
+    async with open_redis_live_runs(
+        settings.live_runs_url, settings.live_runs_prefix, claim_seconds=settings.live_runs_claim_seconds
+    ) as live:
         yield live

@@ -46,14 +46,24 @@ class InProcessLiveRuns(LiveRuns):
             live.events.append(event)
             live.notify()
 
-    async def release(self, thread_id: str, run_id: str) -> None:
-        live = self._runs.pop(run_id, None)
-        if live is not None:
-            live.ended = True
-            live.notify()
+    async def release(self, thread_id: str, run_id: str, last: RunEvent | None = None) -> None:
+        self.end(thread_id, run_id, last)
+
+    def end(self, thread_id: str, run_id: str, last: RunEvent | None) -> None:
+        """`release` as one synchronous step: no follower can see `last` while the thread is still taken."""
         if self._threads.get(thread_id) == run_id:
             del self._threads[thread_id]
         self._stops.pop(run_id, None)
+        live = self._runs.pop(run_id, None)
+        if live is not None:
+            if last is not None:
+                live.events.append(last)
+            live.ended = True
+            live.notify()
+
+    def holds(self, run_id: str) -> bool:
+        """Whether the run is live here (claimed and not yet released)."""
+        return run_id in self._runs
 
     async def active_run(self, thread_id: str) -> str | None:
         return self._threads.get(thread_id)
