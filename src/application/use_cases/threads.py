@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from agui_runtime.application.errors import ApplicationError, NotFound
+from agui_runtime.application.errors import ApplicationError
 from agui_runtime.application.ports import AgentFilter, RequestHooks, ThreadStore
 from agui_runtime.application.requests import BeforeRequest, RequestContext
 from agui_runtime.domain.errors import ErrorCode
@@ -28,7 +28,8 @@ class ClearingNeedsPrincipal(ApplicationError):
 class ThreadQueries:
     """Rules:
     - Every query is scoped to the request's principal (`on_before_request`): a thread another principal
-      owns is `NotFound`, as one that does not exist, so its existence is not revealed.
+      owns reads as one that does not exist, empty (no messages, no runs), so its existence is not revealed.
+      An empty answer, not `NotFound`: a client opening a thread it has not used yet reads it first.
     - A page holds at most `MAX_PAGE` threads.
     - Clearing deletes only the principal's own threads, and only when `clearing_enabled` and the request
       has a principal (anonymous threads are everyone's: one anonymous request must not wipe them all)."""
@@ -56,7 +57,7 @@ class ThreadQueries:
         principal = await self._principal("threads/messages", request, thread_id)
         thread = await self.store.get_thread(thread_id)
         if thread is None or not thread.accessible_by(principal):
-            raise NotFound(f"Thread '{thread_id}' was not found.")
+            return ()
         return tuple(thread.history())
 
     async def runs(self, thread_id: str, request: RequestContext) -> tuple[RunRecord, ...]:
@@ -64,7 +65,7 @@ class ThreadQueries:
         principal = await self._principal("threads/events", request, thread_id)
         thread = await self.store.get_thread(thread_id, with_messages=False)
         if thread is None or not thread.accessible_by(principal):
-            raise NotFound(f"Thread '{thread_id}' was not found.")
+            return ()
         return tuple(run for run in await self.store.list_runs(thread_id) if run.ended)
 
     async def clear(self, request: RequestContext) -> int:

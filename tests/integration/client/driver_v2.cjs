@@ -12,6 +12,8 @@
 //   core-connect  CopilotKitCore.connectAgent (thread history via /connect)
 //   core-stop     CopilotKitCore.runAgent, then stopAgent after stopAfterMs
 //   core-next-at-end  core-run, and the thread's next run POSTed in the callback of its terminal event
+//   core-resources CopilotKitCore's runtime fetch (what its thread and memory stores use: REST, or the
+//                 `resource/request` envelope with runtimeTransport "single") GETs each of jsonArgs.paths
 //
 // jsonArgs (all optional):
 //   agentId ("default"), threadId, route (agui-* only: "run" or "suggest"; default "run"),
@@ -23,6 +25,7 @@
 //   context: [{description, value}], forwardedProps: {}, state: {}, headers: {},
 //   properties: {} (core only: CopilotKitCore `properties`, sent as forwardedProps on every run/connect),
 //   stopAfterMs (default 600), timeoutMs (default 20000), includeRequests (default true),
+//   paths: ["/threads/<id>/messages", ...] (core-resources: relative to runtimeUrl),
 //   captureResponses (default true: tee response bodies; SSE frames parsed into requests[i].sseFrames and
 //   validated -> top-level schemaErrors), includeRawSse (default false: keep requests[i].responseText)
 "use strict";
@@ -465,6 +468,39 @@ async function coreNextAtEnd() {
   return { ok: nextResult !== null, error, ...base, threadId: agent.threadId, events, messages: clone(agent.messages), next: nextResult };
 }
 
+// Reads runtime resources the way core's own stores do: through `ɵruntimeFetch`, which turns them into a
+// `resource/request` envelope in single-route mode, and which takes any non-2xx answer as a sign the
+// runtime may be gone and probes it again (`probedRuntime`: a probe started on that answer).
+async function coreResources() {
+  const { ck, info, coreEvents, errors } = await makeCore(args.mode === "single" ? "single" : "auto");
+  const base = { info, coreEvents, errors };
+  if (info.status !== "connected") return { ok: false, error: { name: "RuntimeNotConnected", message: String(info.status) }, ...base };
+  const registry = ck.agentRegistry;
+  const reads = [];
+  for (const path of args.paths || []) {
+    const sent = requests.length;
+    const response = await ck.ɵruntimeFetch(`${runtimeUrl.replace(/\/$/, "")}${path}`, { method: "GET", headers: args.headers || {} });
+    const probedRuntime = registry.runtimeProbeInFlight === true; // set synchronously when a probe starts
+    const text = await response.text();
+    let body = text;
+    try {
+      body = JSON.parse(text);
+    } catch {}
+    const request = requests[sent] || {};
+    reads.push({
+      path,
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      body,
+      sentAs: { method: request.method, url: request.url, body: request.body },
+      probedRuntime,
+    });
+    const t0 = Date.now();
+    while (registry.runtimeProbeInFlight && Date.now() - t0 < timeoutMs) await new Promise((r) => setTimeout(r, 10));
+  }
+  return { ok: errors.length === 0, ...base, reads, runtimeStatus: ck.runtimeConnectionStatus };
+}
+
 const scenarios = {
   "agui-run": () => aguiRun(),
   "agui-abort": () => aguiRun({ abort: true }),
@@ -474,6 +510,7 @@ const scenarios = {
   "core-connect": () => coreScenario("connect"),
   "core-stop": () => coreScenario("stop"),
   "core-next-at-end": () => coreNextAtEnd(),
+  "core-resources": () => coreResources(),
 };
 
 (async () => {

@@ -50,7 +50,8 @@ class Call:
         if not isinstance(body, dict):
             raise invalid_body([{"path": [], "message": "the body must be a JSON object"}])
         try:
-            run_input = RunAgentInput.model_validate(body)
+            # `forwardedProps` is optional on the wire (as in @ag-ui/core's schema); ag_ui's model requires it.
+            run_input = RunAgentInput.model_validate({"forwardedProps": {}, **body})
         except ValidationError as exc:
             raise invalid_body(_validation_details(exc)) from exc
         empty = [name for name, value in (("threadId", run_input.thread_id), ("runId", run_input.run_id)) if not value]

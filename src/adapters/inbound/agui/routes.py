@@ -4,7 +4,7 @@ body}` POSTed at the base path. Both build a `Call` for the same handlers."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -51,8 +51,7 @@ class V2Route(Route):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.methods and scope["method"] not in self.methods:
-            refused = json_response({"error": "Method not allowed"}, 405, {"allow": ", ".join(sorted(self.methods))})
-            await refused(scope, receive, send)
+            await method_not_allowed(self.methods)(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -69,8 +68,17 @@ def _route(runtime: AguiRuntime, method: str, path: str, handler: Handler) -> V2
     return V2Route(method, path, endpoint)
 
 
+def not_found() -> Response:
+    """An unknown path below the base, on its own route or through the envelope."""
+    return json_response({"error": "Not found"}, 404)
+
+
+def method_not_allowed(allowed: Iterable[str]) -> Response:
+    return json_response({"error": "Method not allowed"}, 405, {"allow": ", ".join(sorted(allowed))})
+
+
 async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
-    await json_response({"error": "Not found"}, 404)(scope, receive, send)
+    await not_found()(scope, receive, send)
 
 
 class RestRoutes:
@@ -91,54 +99,88 @@ class RestRoutes:
 
 
 async def envelope(runtime: AguiRuntime, request: Request, payload: Mapping[str, Any]) -> Response:
-    """The single-route transport: `{method, params?, body?}` POSTed at the base path."""
+    """The single-route transport: `{method, params?, body?}` POSTed at the base path. Refused as the
+    reference refuses it: 415 unless sent as JSON, then 400 `invalid_request` for a missing or unknown
+    method, a missing parameter or a missing body, before the method's handler is asked."""
     return await guarded(lambda: _envelope(runtime, request, payload))
 
 
-_CALLS: dict[str, tuple[Handler, tuple[tuple[str, str], ...]]] = {
-    "info": (info.info, ()),
-    "agent/run": (runs.run, (("agentId", "agent_id"),)),
-    "agent/connect": (runs.connect, (("agentId", "agent_id"),)),
-    "agent/suggest": (info.suggest, (("agentId", "agent_id"),)),
-    "agent/stop": (runs.stop, (("agentId", "agent_id"), ("threadId", "thread_id"))),
-    "inspector/metadata": (info.inspector_metadata, ()),
-    "transcribe": (info.transcribe, ()),
+# method -> (handler, its parameters as (envelope name, handler name), whether it needs a body)
+_CALLS: dict[str, tuple[Handler, tuple[tuple[str, str], ...], bool]] = {
+    "info": (info.info, (), False),
+    "agent/run": (runs.run, (("agentId", "agent_id"),), True),
+    "agent/connect": (runs.connect, (("agentId", "agent_id"),), True),
+    "agent/suggest": (info.suggest, (("agentId", "agent_id"),), True),
+    "agent/stop": (runs.stop, (("agentId", "agent_id"), ("threadId", "thread_id")), False),
+    "inspector/metadata": (info.inspector_metadata, (), False),
+    "transcribe": (info.transcribe, (), True),
 }
+RESOURCE = "resource/request"
 
 
 async def _envelope(runtime: AguiRuntime, request: Request, payload: Mapping[str, Any]) -> Response:
+    if _media_type(request) != "application/json":
+        raise Refused(
+            ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+            "The single-route envelope must be sent as JSON (Content-Type: application/json).",
+            title=_INVALID,
+        )
     method = payload.get("method")
-    params = payload.get("params") or {}
-    if not isinstance(method, str) or not isinstance(params, dict):
-        raise _invalid("The envelope needs a string `method` and object `params`.")
+    if not method:
+        raise _invalid("The envelope has no `method`.")
+    if not isinstance(method, str) or (method not in _CALLS and method != RESOURCE):
+        # What was sent is not echoed: it may be anything, of any size.
+        raise _invalid(f"Unknown envelope method; the methods are {', '.join([*_CALLS, RESOURCE])}.")
+    # A parameter that is not a non-blank string is missing, whatever `params` is (the reference's rule).
+    sent = payload.get("params")
+    params: Mapping[str, Any] = sent if isinstance(sent, dict) else {}
 
     def param(name: str) -> str:
         value = params.get(name)
-        if not isinstance(value, str) or not value:
-            raise _invalid(f"Method {method!r} needs the parameter `{name}`.")
+        if not isinstance(value, str) or not value.strip():
+            raise _invalid(f"Method {method!r} needs the string parameter `params.{name}`.")
         return value
 
-    if method == "resource/request":
-        return await _resource(runtime, request, str(params.get("httpMethod") or "GET").upper(), param("path"))
-    if method not in _CALLS:
-        raise _invalid(f"Unknown method {method!r}.")
-    handler, names = _CALLS[method]
+    body = payload.get("body")
+    if method == RESOURCE:
+        path, http_method = param("path"), param("httpMethod")
+        return await _resource(runtime, request, http_method.upper(), path)
+    handler, names, needs_body = _CALLS[method]
     arguments = {name: param(given) for given, name in names}
-    return await handler(runtime, Call(request, arguments, {}, single_route=True, body=payload.get("body")))
+    if needs_body and body is None:
+        raise _invalid(f"Method {method!r} needs a `body`: the request its route takes.")
+    return await handler(runtime, Call(request, arguments, {}, single_route=True, body=body))
 
 
 _RESOURCES = tuple((method, compile_path(path)[0], handler) for method, path, handler in THREAD_ROUTES)
 
 
 async def _resource(runtime: AguiRuntime, request: Request, http_method: str, path: str) -> Response:
+    """A thread route reached through the envelope, answered as its REST route answers: 404 for a path
+    that is not one, 405 with `Allow` for another method."""
+    if not path.startswith("/") or path.startswith("//"):
+        raise _invalid("`params.path` must be a path relative to the runtime, starting with one `/`.")
     target = urlsplit(path)
     rest = "/" + target.path.strip("/")
+    allowed = []
     for method, pattern, handler in _RESOURCES:
         match = pattern.match(rest)
-        if match is not None and method == http_method:
+        if match is None:
+            continue
+        if method == http_method:
             query = dict(parse_qsl(target.query))  # decoded by parse_qsl
             return await handler(runtime, Call(request, _decoded(match.groupdict()), query, single_route=True))
-    raise _invalid(f"No resource {http_method} {path!r}.")
+        allowed.append(method)
+    if allowed:
+        return method_not_allowed(allowed)
+    return not_found()
+
+
+def _media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+_INVALID = "invalid_request"
 
 
 def _invalid(message: str) -> Refused:

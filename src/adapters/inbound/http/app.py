@@ -62,6 +62,15 @@ class HttpSettings(Protocol):
     def store_kind(self) -> str: ...
 
 
+_BASE_METHODS = ("GET", "POST")
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+def _method_not_allowed() -> Response:
+    body = orjson.dumps({"error": "Method not allowed"})
+    return Response(body, 405, {"allow": ", ".join(_BASE_METHODS)}, media_type="application/json")
+
+
 def runtime_lifespan(runtime: Runtime, settings: HttpSettings) -> Callable[[Any], AbstractAsyncContextManager[None]]:
     """Nothing is opened before the lifespan starts; requests that arrive outside it get 503."""
 
@@ -88,8 +97,10 @@ def build_http_app(settings: HttpSettings, runtime: Runtime, graphql: GraphQL, v
     )
 
     async def base_path(request: Request) -> Response:
-        # One path, two protocols: a POSTed JSON object with `method` and no `query` is the v2 single-route
-        # envelope; anything else is GraphQL. Only bodies that mention "method" are parsed here.
+        # One path, two protocols (docs/protocol-v2.md, "One URL"): a POSTed JSON object with `method` and no
+        # `query` is the v2 single-route envelope, whatever its Content-Type (the envelope then refuses
+        # one that is not JSON, as the reference does); anything else at the path is GraphQL. Only bodies
+        # that mention "method" are parsed here.
         if request.method == "POST":
             body = await request.body()
             if b'"method"' in body:
@@ -99,9 +110,12 @@ def build_http_app(settings: HttpSettings, runtime: Runtime, graphql: GraphQL, v
                     payload = None
                 if isinstance(payload, dict) and "method" in payload and "query" not in payload:
                     return await v2.envelope(request, payload)
+        elif request.method not in _BASE_METHODS:
+            return _method_not_allowed()
         return await graphql.handle(request)
 
-    app.router.add_route(settings.path, base_path, methods=["GET", "POST"], include_in_schema=False)
+    # Every method reaches `base_path`, so that a wrong one is refused in the v2 routes' JSON form.
+    app.router.add_route(settings.path, base_path, methods=_ALL_METHODS, include_in_schema=False)
     app.include_router(health_router(settings.path, runtime.probe))
     app.router.routes.append(v2.route)  # everything below the path
     return app
