@@ -95,8 +95,10 @@ class ChatModel(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class AgentRunRequest:
-    """One agent run. `config` is the client's config of the agent; `resume` answers an interrupt;
-    `node_name` is the node the client's session is in. Each agent adapter puts them on its own wire."""
+    """One agent run. `config` is the client's config of the agent; `resume` answers an interrupt (the v1
+    meta event's response); `resume_entries` the v2 client's answers to the interrupts the last run ended
+    with (`{interruptId, status, payload}`), passed on as sent; `node_name` is the node the client's
+    session is in. Each agent adapter puts them on its own wire."""
 
     agent_name: str
     thread_id: str
@@ -109,6 +111,7 @@ class AgentRunRequest:
     resume: str | None = None
     node_name: str | None = None
     request: RequestContext = field(default_factory=RequestContext)
+    resume_entries: tuple[JsonObject, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

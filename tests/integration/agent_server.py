@@ -39,6 +39,7 @@ class AgentServer:
                 Route("/endless", self._endless, methods=["POST"]),
                 Route("/stall", self._stall, methods=["POST"]),
                 Route("/ends-early", self._ends_early, methods=["POST"]),
+                Route("/everything", self._everything, methods=["POST"]),
             ]
         )
         self._loopback = Loopback(app, "agent server")
@@ -86,6 +87,54 @@ class AgentServer:
                 {"type": "TEXT_MESSAGE_START", "messageId": "m-cut", "role": "assistant"},
                 {"type": "TEXT_MESSAGE_CONTENT", "messageId": "m-cut", "delta": "half a"},
                 {"type": "TOOL_CALL_START", "toolCallId": "c-cut", "toolCallName": "setColor"},
+            ]
+        )
+
+    async def _everything(self, request: Request) -> Response:
+        """Every kind of event current frontends render or act on, then an interrupt (a pending question)."""
+        run_input = await self._input(request)
+        ids = {"threadId": run_input.thread_id, "runId": run_input.run_id}
+        return _sse(
+            [
+                {"type": "RUN_STARTED", **ids},
+                {"type": "REASONING_START", "messageId": "phase-1"},
+                {"type": "REASONING_MESSAGE_START", "messageId": "why-1", "role": "reasoning"},
+                {"type": "REASONING_MESSAGE_CONTENT", "messageId": "why-1", "delta": "The user wants "},
+                {"type": "REASONING_MESSAGE_CONTENT", "messageId": "why-1", "delta": "a plan."},
+                {"type": "REASONING_MESSAGE_END", "messageId": "why-1"},
+                {
+                    "type": "REASONING_ENCRYPTED_VALUE",
+                    "subtype": "message",
+                    "entityId": "why-1",
+                    "encryptedValue": "sig==",
+                },
+                {"type": "REASONING_END", "messageId": "phase-1"},
+                {"type": "THINKING_START", "title": "legacy"},
+                {"type": "THINKING_END"},
+                {
+                    "type": "ACTIVITY_SNAPSHOT",
+                    "messageId": "card-1",
+                    "activityType": "progress",
+                    "content": {"step": 1, "of": 3},
+                    "subagentRunId": "sub-7",
+                },
+                {
+                    "type": "ACTIVITY_DELTA",
+                    "messageId": "card-1",
+                    "activityType": "progress",
+                    "patch": [{"op": "replace", "path": "/step", "value": 2}],
+                    "subagentRunId": "sub-7",
+                },
+                {"type": "RAW", "event": {"vendor": "x", "n": [1, 2]}, "source": "vendor-x"},
+                {"type": "CUSTOM", "name": "progress", "value": {"pct": 50}, "subagentRunId": "sub-7"},
+                {"type": "TEXT_MESSAGE_START", "messageId": "answer-1", "role": "assistant"},
+                {"type": "TEXT_MESSAGE_CONTENT", "messageId": "answer-1", "delta": "Which city?"},
+                {"type": "TEXT_MESSAGE_END", "messageId": "answer-1"},
+                {
+                    "type": "RUN_FINISHED",
+                    **ids,
+                    "outcome": {"type": "interrupt", "interrupts": [{"id": "ask-1", "reason": "input_required"}]},
+                },
             ]
         )
 

@@ -148,3 +148,16 @@ def test_reasoning_and_activity_messages_survive_the_message_codec() -> None:
         assert decode_message(encode_message(sample)) == sample
     with pytest.raises(DomainError, match="activity type"):
         ActivityMessage(id="a", created_at=T0, activity_type="")
+
+
+def test_a_chat_models_history_leaves_out_reasoning_activity_and_agent_state() -> None:
+    from agui_runtime.adapters.outbound.llm.history import prepare
+    from agui_runtime.domain.messages import ActivityMessage, ReasoningMessage
+
+    messages: list[Message] = [
+        text("u", "hi"),
+        ReasoningMessage(id="r", created_at=T0, content="thinking", encrypted_value="sig"),
+        ActivityMessage(id="a", created_at=T0, activity_type="card", content={"x": 1}),
+        text("b", "yo"),
+    ]
+    assert [getattr(turn, "id", None) for turn in prepare(messages, [], 100_000)] == ["u", "b"]

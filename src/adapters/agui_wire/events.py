@@ -9,10 +9,15 @@ from typing import Any
 
 import jsonpatch
 from ag_ui.core import (
-    CustomEvent as AguiCustom,
-)
-from ag_ui.core import (
+    ActivityDeltaEvent,
+    ActivitySnapshotEvent,
     Event,
+    ReasoningEncryptedValueEvent,
+    ReasoningEndEvent,
+    ReasoningMessageContentEvent,
+    ReasoningMessageEndEvent,
+    ReasoningMessageStartEvent,
+    ReasoningStartEvent,
     RunErrorEvent,
     RunFinishedEvent,
     RunStartedEvent,
@@ -30,12 +35,24 @@ from ag_ui.core import (
     ToolCallResultEvent,
     ToolCallStartEvent,
 )
+from ag_ui.core import (
+    CustomEvent as AguiCustom,
+)
 from pydantic import TypeAdapter
 
 from agui_runtime.application.errors import UpstreamError
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
+    ActivityDelta,
+    ActivitySnapshot,
     CustomEvent,
+    ReasoningEncryptedValue,
+    ReasoningEnded,
+    ReasoningMessageChunk,
+    ReasoningMessageEnded,
+    ReasoningMessageStarted,
+    ReasoningStarted,
+    RelayedEvent,
     RunEvent,
     RunFailed,
     RunFinished,
@@ -77,6 +94,7 @@ class EventTranslator:
         self._tool_names: dict[str, str] = {}
         self._chunk_text: str | None = None
         self._chunk_tool: str | None = None
+        self._activities: dict[str, JsonObject] = {}  # each activity message's content, for its deltas
 
     def translate(self, event: Any) -> list[RunEvent]:
         """The run events for one AG-UI event. Chunk events (the protocol's shorthand) open a message on
@@ -183,15 +201,66 @@ class EventTranslator:
                 return [StepFinished(event.step_name)]
             case AguiCustom():
                 value: JsonValue = event.value if is_json_value(event.value) else str(event.value)
-                return [CustomEvent(event.name, value)]
+                return [CustomEvent(event.name, value, event.subagent_run_id)]
+            case ReasoningStartEvent():
+                return [ReasoningStarted(event.message_id, event.subagent_run_id)]
+            case ReasoningMessageStartEvent():
+                return [ReasoningMessageStarted(event.message_id, event.subagent_run_id)]
+            case ReasoningMessageContentEvent():
+                return [ReasoningMessageChunk(event.message_id, event.delta, event.subagent_run_id)]
+            case ReasoningMessageEndEvent():
+                return [ReasoningMessageEnded(event.message_id, event.subagent_run_id)]
+            case ReasoningEndEvent():
+                return [ReasoningEnded(event.message_id, event.subagent_run_id)]
+            case ReasoningEncryptedValueEvent():
+                return [
+                    ReasoningEncryptedValue(
+                        event.entity_id, event.encrypted_value, event.subtype, event.subagent_run_id
+                    )
+                ]
+            case ActivitySnapshotEvent():
+                return [self._activity_snapshot(event)]
+            case ActivityDeltaEvent():
+                return [self._activity_delta(event)]
             case RunFinishedEvent():
                 self._require(not self._open_texts and not self._open_calls, "RUN_FINISHED with messages still open")
-                return [RunFinished(event.thread_id, event.run_id)]
+                outcome = event.outcome.model_dump(mode="json", by_alias=True) if event.outcome is not None else None
+                result: JsonValue = event.result if is_json_value(event.result) else None
+                return [RunFinished(event.thread_id, event.run_id, outcome, result)]
             case RunErrorEvent():
                 return [RunFailed(event.code or ErrorCode.AGENT_ERROR, event.message)]
             case _:
-                logger.debug("agent %s: %s events are not forwarded", self._agent, getattr(event, "type", "unknown"))
-                return []
+                # Messages snapshots, raw events, sub-agent lifecycle, the legacy thinking events: passed on
+                # as the agent sent them (clients of the agent's protocol act on them; v1 has no such types).
+                payload = event.model_dump(mode="json", by_alias=True, exclude_none=True)
+                return [RelayedEvent(payload)] if isinstance(payload, dict) and is_json_value(payload) else []
+
+    def _activity_snapshot(self, event: ActivitySnapshotEvent) -> ActivitySnapshot:
+        if not isinstance(event.content, dict) or not is_json_value(event.content):
+            raise AgentProtocolError(
+                self._agent, f"activity {event.message_id!r} with content that is not a JSON object"
+            )
+        if event.replace or event.message_id not in self._activities:
+            self._activities[event.message_id] = copy.deepcopy(event.content)
+        return ActivitySnapshot(
+            event.message_id, event.activity_type, event.content, event.replace, event.subagent_run_id
+        )
+
+    def _activity_delta(self, event: ActivityDeltaEvent) -> ActivityDelta:
+        current = self._activities.get(event.message_id)
+        if current is None:
+            raise AgentProtocolError(self._agent, f"an activity delta for {event.message_id!r} before its snapshot")
+        try:
+            patched = jsonpatch.apply_patch(current, event.patch)
+        except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException, TypeError, ValueError) as exc:
+            raise AgentProtocolError(self._agent, f"an activity delta that does not apply ({exc})") from exc
+        if not isinstance(patched, dict) or not is_json_value(patched):
+            raise AgentProtocolError(self._agent, f"activity {event.message_id!r} patched into a non-object")
+        self._activities[event.message_id] = patched
+        patch: list[JsonValue] = [op for op in event.patch if is_json_value(op)]
+        return ActivityDelta(
+            event.message_id, event.activity_type, patch, copy.deepcopy(patched), event.subagent_run_id
+        )
 
     def _snapshot(self, snapshot: object) -> StateSnapshot:
         if not isinstance(snapshot, dict) or not is_json_value(snapshot):

@@ -7,12 +7,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from ag_ui.core import (
+    ActivityMessage,
     AssistantMessage,
     BinaryInputContent,
     Context,
     DeveloperMessage,
     FunctionCall,
     Message,
+    ReasoningMessage,
+    ResumeEntry,
     RunAgentInput,
     SystemMessage,
     TextInputContent,
@@ -25,12 +28,16 @@ from ag_ui.core import (
 from agui_runtime.application.ports import AgentRunRequest
 from agui_runtime.domain.json import JsonObject, parse_json_object
 from agui_runtime.domain.messages import ActionExecutionMessage, ImageMessage, ResultMessage, Role, TextMessage
+from agui_runtime.domain.messages import ActivityMessage as DomainActivity
 from agui_runtime.domain.messages import Message as DomainMessage
+from agui_runtime.domain.messages import ReasoningMessage as DomainReasoning
 
 
-def to_agui_messages(messages: Sequence[DomainMessage]) -> list[Message]:
+def to_agui_messages(messages: Sequence[DomainMessage], *, display: bool = False) -> list[Message]:
     """Texts by role; a tool call joins the assistant message it names as parent (or a new one); results
-    become tool messages. Images and agent-state snapshots are not sent."""
+    become tool messages; reasoning stays reasoning, its encrypted value with it. Images and agent-state
+    snapshots are not sent; activity messages only for `display` (a client rebuilding the thread: agents
+    are not sent them, as the client itself does not send them)."""
     converted: list[Message] = []
     assistants: dict[str, AssistantMessage] = {}
     for message in messages:
@@ -60,6 +67,24 @@ def to_agui_messages(messages: Sequence[DomainMessage]) -> list[Message]:
                 converted.append(
                     ToolMessage(id=message.id, content=message.result, tool_call_id=message.action_execution_id)
                 )
+            case DomainReasoning():
+                converted.append(
+                    ReasoningMessage(
+                        id=message.id,
+                        content=message.content,
+                        encrypted_value=message.encrypted_value,
+                        subagent_run_id=message.subagent_run_id,
+                    )
+                )
+            case DomainActivity() if display:
+                converted.append(
+                    ActivityMessage(
+                        id=message.id,
+                        activity_type=message.activity_type,
+                        content=message.content,
+                        subagent_run_id=message.subagent_run_id,
+                    )
+                )
             case _:
                 pass
     return converted
@@ -74,6 +99,7 @@ def run_agent_input(request: AgentRunRequest) -> RunAgentInput:
         tools=[Tool(name=t.name, description=t.description, parameters=t.parameters) for t in request.tools],
         context=[Context(description=description, value=value) for description, value in request.context],
         forwarded_props=forwarded_props(request),
+        resume=[ResumeEntry.model_validate(entry) for entry in request.resume_entries] or None,
     )
 
 
@@ -95,8 +121,9 @@ def forwarded_props(request: AgentRunRequest) -> JsonObject:
 
 def from_agui_messages(messages: Sequence[Message], now: datetime) -> tuple[DomainMessage, ...]:
     """A client's AG-UI messages as the thread keeps them: an assistant message's text and each of its tool
-    calls (parented to it); a tool message as the result of the call it names. Activity and reasoning
-    messages are the client's display, not conversation, and are left out."""
+    calls (parented to it); a tool message as the result of the call it names; reasoning as sent (agents
+    get it back, `encryptedValue` included; chat models never). Activity messages are the client's
+    display and are left out."""
     converted: list[DomainMessage] = []
     names: dict[str, str] = {}
     for message in messages:
@@ -126,6 +153,16 @@ def from_agui_messages(messages: Sequence[Message], now: datetime) -> tuple[Doma
                             parent_message_id=message.id,
                         )
                     )
+            case ReasoningMessage():
+                converted.append(
+                    DomainReasoning(
+                        id=message.id,
+                        created_at=now,
+                        content=message.content,
+                        encrypted_value=message.encrypted_value,
+                        subagent_run_id=message.subagent_run_id,
+                    )
+                )
             case ToolMessage():
                 converted.append(
                     ResultMessage(

@@ -8,8 +8,17 @@ from __future__ import annotations
 import logging
 
 from ag_ui.core import (
+    ActivityDeltaEvent,
+    ActivitySnapshotEvent,
     BaseEvent,
     CustomEvent,
+    Event,
+    ReasoningEncryptedValueEvent,
+    ReasoningEndEvent,
+    ReasoningMessageContentEvent,
+    ReasoningMessageEndEvent,
+    ReasoningMessageStartEvent,
+    ReasoningStartEvent,
     RunAgentInput,
     RunErrorEvent,
     RunFinishedEvent,
@@ -26,12 +35,15 @@ from ag_ui.core import (
     ToolCallResultEvent,
     ToolCallStartEvent,
 )
+from pydantic import TypeAdapter, ValidationError
 
 from agui_runtime.adapters.agui_wire.inputs import to_agui_messages
 from agui_runtime.domain import events as run
 from agui_runtime.domain.run import MessageKind, Run
 
 logger = logging.getLogger("agui_runtime.agui")
+
+RELAYED: TypeAdapter[BaseEvent] = TypeAdapter(Event)
 
 
 class OutgoingEvents:
@@ -87,6 +99,7 @@ class OutgoingEvents:
         cut = self._run.cut_off()
         out: list[BaseEvent] = [TextMessageEndEvent(message_id=m.message_id) for m in cut if m.kind is MessageKind.TEXT]
         out += [ToolCallEndEvent(tool_call_id=m.message_id) for m in cut if m.kind is MessageKind.TOOL_CALL]
+        out += [ReasoningMessageEndEvent(message_id=m.message_id) for m in cut if m.kind is MessageKind.REASONING]
         out += [StepFinishedEvent(step_name=name) for name in reversed(self._run.open_steps)]
         self._run.apply(terminal)
         return out
@@ -139,10 +152,64 @@ class OutgoingEvents:
                     return []
                 self._run.apply(event)
                 return [StepFinishedEvent(step_name=name)]
-            case run.CustomEvent(name=name, value=value):
-                return [CustomEvent(name=name, value=value)]
-            case run.RunFinished():
-                return [*self._close_open(event), RunFinishedEvent(thread_id=self._thread_id, run_id=self._run_id)]
+            case run.CustomEvent(name=name, value=value, subagent_run_id=subagent):
+                return [CustomEvent(name=name, value=value, subagent_run_id=subagent)]
+            case run.ReasoningStarted(message_id=key, subagent_run_id=subagent):
+                return [ReasoningStartEvent(message_id=key, subagent_run_id=subagent)]
+            case run.ReasoningMessageStarted(message_id=key, subagent_run_id=subagent):
+                if self._run.apply(event) is None:
+                    return []
+                return [ReasoningMessageStartEvent(message_id=key, role="reasoning", subagent_run_id=subagent)]
+            case run.ReasoningMessageChunk(message_id=key, delta=delta, subagent_run_id=subagent):
+                if self._run.apply(event) is None or not delta:
+                    return []
+                return [ReasoningMessageContentEvent(message_id=key, delta=delta, subagent_run_id=subagent)]
+            case run.ReasoningMessageEnded(message_id=key, subagent_run_id=subagent):
+                if self._run.apply(event) is None:
+                    return []
+                return [ReasoningMessageEndEvent(message_id=key, subagent_run_id=subagent)]
+            case run.ReasoningEnded(message_id=key, subagent_run_id=subagent):
+                return [ReasoningEndEvent(message_id=key, subagent_run_id=subagent)]
+            case run.ReasoningEncryptedValue():
+                return [
+                    ReasoningEncryptedValueEvent(
+                        subtype="tool-call" if event.subtype == "tool-call" else "message",
+                        entity_id=event.entity_id,
+                        encrypted_value=event.encrypted_value,
+                        subagent_run_id=event.subagent_run_id,
+                    )
+                ]
+            case run.ActivitySnapshot():
+                return [
+                    ActivitySnapshotEvent(
+                        message_id=event.message_id,
+                        activity_type=event.activity_type,
+                        content=event.content,
+                        replace=event.replace,
+                        subagent_run_id=event.subagent_run_id,
+                    )
+                ]
+            case run.ActivityDelta():
+                return [
+                    ActivityDeltaEvent(
+                        message_id=event.message_id,
+                        activity_type=event.activity_type,
+                        patch=event.patch,
+                        subagent_run_id=event.subagent_run_id,
+                    )
+                ]
+            case run.RelayedEvent(payload=payload):
+                try:
+                    relayed: BaseEvent = RELAYED.validate_python(payload)
+                except ValidationError:
+                    logger.debug("a relayed %s event that is no longer valid, left out", payload.get("type"))
+                    return []
+                return [relayed]
+            case run.RunFinished(outcome=outcome, result=result):
+                finished = RunFinishedEvent.model_validate(
+                    {"threadId": self._thread_id, "runId": self._run_id, "outcome": outcome, "result": result}
+                )
+                return [*self._close_open(event), finished]
             case run.RunFailed(code=code, message=message):
                 return [*self._close_open(event), RunErrorEvent(message=message, code=code)]
             case _:

@@ -22,7 +22,7 @@ from agui_runtime.domain.events import (
     StepFinished,
     StepStarted,
 )
-from agui_runtime.domain.json import JsonObject
+from agui_runtime.domain.json import JsonObject, JsonValue
 
 logger = logging.getLogger("agui_runtime.agents")
 
@@ -41,6 +41,8 @@ class AgentSession:
     active: bool = True
     running: bool = True
     finished: bool = False
+    outcome: JsonObject | None = None  # the agent's own RUN_FINISHED outcome (an interrupt) and result
+    result: JsonValue = None
 
     def changed(self) -> AgentStateChanged:
         return AgentStateChanged(
@@ -66,8 +68,8 @@ async def relay_agent(
             match event:
                 case RunStarted():
                     continue
-                case RunFinished():
-                    session.finished = True
+                case RunFinished(outcome=outcome, result=result):
+                    session.finished, session.outcome, session.result = True, outcome, result
                     break
                 case RunFailed():
                     await recorder.cut_off()

@@ -55,6 +55,7 @@ class AgentTurn:
     context: tuple[tuple[str, str], ...] = ()
     resume: str | None = None
     request: RequestContext = field(default_factory=RequestContext)
+    resume_entries: tuple[JsonObject, ...] = ()
     operation: str = "generateCopilotResponse"
 
 
@@ -106,6 +107,7 @@ class RunAgent:
             context=turn.context,
             config=turn.config,
             resume=turn.resume,
+            resume_entries=turn.resume_entries,
             node_name=turn.node_name,
             request=opened.request,
         )
@@ -130,4 +132,4 @@ class RunAgent:
                 if isinstance(event, RunFailed):
                     return
         if session.finished:
-            yield RunFinished(run.thread_id, run.run_id)
+            yield RunFinished(run.thread_id, run.run_id, session.outcome, session.result)

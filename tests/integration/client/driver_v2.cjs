@@ -22,7 +22,7 @@
 //   tools: [{name, description, parameters(JSON schema), result?, error?, followUp?, delayMs?, noHandler?}],
 //   toolResults: {<toolName>|"*": <content>}  (agui-run continuation; content string or JSON),
 //   continue (agui-run: true => answer frontend tool calls and run again), maxTurns (default 3),
-//   context: [{description, value}], forwardedProps: {}, state: {}, headers: {},
+//   context: [{description, value}], forwardedProps: {}, state: {}, headers: {}, resume: [{interruptId, status, payload}] (agui-run),
 //   properties: {} (core only: CopilotKitCore `properties`, sent as forwardedProps on every run/connect),
 //   stopAfterMs (default 600), timeoutMs (default 20000), includeRequests (default true),
 //   paths: ["/threads/<id>/messages", ...] (core-resources: relative to runtimeUrl),
@@ -223,7 +223,7 @@ async function aguiRun({ abort } = {}) {
   for (let turn = 0; turn < maxTurns; turn++) {
     let p;
     try {
-      p = agent.runAgent({ tools, context: args.context || [], forwardedProps: args.forwardedProps || {} });
+      p = agent.runAgent({ tools, context: args.context || [], forwardedProps: args.forwardedProps || {}, ...(args.resume ? { resume: args.resume } : {}) });
       if (abort) {
         await new Promise((r) => setTimeout(r, args.stopAfterMs ?? 600));
         agent.abortRun();

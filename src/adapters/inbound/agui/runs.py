@@ -62,6 +62,9 @@ async def run(runtime: AguiRuntime, call: Call) -> Response:
             context=context_pairs(run_input),
             request=context,
             operation="agent/run",
+            resume_entries=tuple(
+                entry.model_dump(mode="json", by_alias=True, exclude_none=True) for entry in run_input.resume or []
+            ),
         )
 
         def begin() -> Awaitable[StartedRun]:

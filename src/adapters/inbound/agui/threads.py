@@ -7,7 +7,7 @@ import base64
 from datetime import UTC, datetime
 
 import orjson
-from ag_ui.core import AssistantMessage, ToolMessage
+from ag_ui.core import ActivityMessage, AssistantMessage, ReasoningMessage, ToolMessage
 from starlette.responses import Response
 
 from agui_runtime.adapters.agui_wire import to_agui_messages
@@ -104,7 +104,7 @@ def _iso(moment: datetime) -> str:
 def _flattened(messages: tuple[Message, ...]) -> list[JsonObject]:
     """The thread's messages in the shape `/threads/{id}/messages` gives: tool calls as `{id, name, args}`."""
     flattened: list[JsonObject] = []
-    for message in to_agui_messages(messages):
+    for message in to_agui_messages(messages, display=True):
         item: JsonObject = {"id": message.id, "role": message.role}
         content = getattr(message, "content", None)
         if isinstance(content, str):
@@ -116,5 +116,11 @@ def _flattened(messages: tuple[Message, ...]) -> list[JsonObject]:
             ]
         if isinstance(message, ToolMessage):
             item["toolCallId"] = message.tool_call_id
+        if isinstance(message, ReasoningMessage) and message.encrypted_value is not None:
+            item["encryptedValue"] = message.encrypted_value
+        if isinstance(message, ActivityMessage):
+            item |= {"activityType": message.activity_type, "content": message.content}
+        if getattr(message, "subagent_run_id", None) is not None:
+            item["subagentRunId"] = message.subagent_run_id
         flattened.append(item)
     return flattened

@@ -29,10 +29,12 @@ from agui_runtime.domain.guardrails import TopicRules
 from agui_runtime.domain.json import JsonObject, parse_json_object
 from agui_runtime.domain.messages import (
     ActionExecutionMessage,
+    ActivityMessage,
     AgentStateMessage,
     ImageMessage,
     Message,
     MessageStatus,
+    ReasoningMessage,
     ResultMessage,
     Role,
     TextMessage,
@@ -40,6 +42,9 @@ from agui_runtime.domain.messages import (
 from agui_runtime.domain.tools import ModelParameters, ToolDefinition
 
 T = TypeVar("T")
+
+
+V2_ONLY = (ReasoningMessage, ActivityMessage)
 
 
 def agents_response(agents: Iterable[AgentDescriptor]) -> AgentsResponse:
@@ -56,7 +61,8 @@ def load_state_response(view: AgentStateView) -> LoadAgentStateResponse:
         messages=_json(
             list(view.legacy_messages)
             if view.legacy_messages is not None
-            else [legacy_message(message) for message in view.messages]
+            # v1 has no reasoning or activity messages: they are left out.
+            else [legacy_message(message) for message in view.messages if not isinstance(message, V2_ONLY)]
         ),
     )
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 from agui_runtime.application.errors import ConfigurationError
 from agui_runtime.domain.messages import (
+    CONVERSATION,
     ActionExecutionMessage,
-    AgentStateMessage,
     Message,
     ResultMessage,
     Role,
@@ -49,7 +49,8 @@ def _pair(messages: Sequence[Message]) -> list[Turn]:
             results.setdefault(message.action_execution_id, message)
     turns: list[Turn] = []
     for message in messages:
-        if isinstance(message, (AgentStateMessage, ResultMessage)):
+        # Agent state, activity and reasoning are not conversation for a chat model; results join their calls.
+        if not isinstance(message, CONVERSATION) or isinstance(message, ResultMessage):
             continue
         if isinstance(message, ActionExecutionMessage):
             result = results.get(message.id)
