@@ -36,6 +36,8 @@ class Reply:
     error: dict[str, Any] | None = None
     delay: float = 0.0  # seconds between chunks
     break_after: int | None = None  # drop the connection after this many chunks
+    reasoning: list[str] = field(default_factory=list)  # streamed before the answer
+    reasoning_field: str = "reasoning_content"  # DeepSeek, vLLM, SGLang; OpenRouter says "reasoning"
 
 
 @dataclass
@@ -116,6 +118,7 @@ class MockLLM:
             return b"data: " + json.dumps(payload).encode() + b"\n\n"
 
         chunks = [chunk({"role": "assistant", "content": ""})]
+        chunks += [chunk({reply.reasoning_field: part, "content": None}) for part in reply.reasoning]
         chunks += [chunk({"content": token}) for token in reply.tokens]
         for index, call in enumerate(reply.tool_calls):
             start = {

@@ -14,8 +14,9 @@ import pytest
 
 from tests.integration.agent_server import AgentServer
 from tests.integration.chat import chat_data, text
-from tests.integration.conftest import ServeFactory, node_client, v2_client
+from tests.integration.conftest import ServeFactory, llm_config, node_client, v2_client
 from tests.integration.databases import postgres_database
+from tests.integration.mock_llm import MockLLM, Reply
 
 RELAYED = [
     "RUN_STARTED",
@@ -150,3 +151,58 @@ def test_the_clients_resume_entries_reach_the_agent_beside_its_reasoning_as_sent
     reasoning = [m for m in sent["messages"] if m["role"] == "reasoning"]
     assert [(m["content"], m.get("encryptedValue")) for m in reasoning] == [("The user wants a plan.", "sig==")]
     assert "activity" not in [m["role"] for m in sent["messages"]]
+
+
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
+def test_an_openai_compatible_models_reasoning_reaches_core_before_the_answer_and_never_goes_back(
+    serve: ServeFactory, mock_llm: MockLLM, field: str
+) -> None:
+    server = serve(llm_config(mock_llm))
+    mock_llm.script(
+        Reply(reasoning=["Weighing ", "options."], tokens=["Go ", "left."], reasoning_field=field),
+        Reply(tokens=["Still left."]),
+    )
+
+    first = v2_client(server.url, "core-run", {"threadId": f"v2-think-{field}", "userMessage": "which way?"})
+
+    assert first["schemaErrors"] == [], first["schemaErrors"]
+    assert first.get("error") is None, first.get("error")
+    kinds = _types(first["events"])
+    assert kinds[: kinds.index("TEXT_MESSAGE_START")] == [
+        "RUN_STARTED",
+        "REASONING_START",
+        "REASONING_MESSAGE_START",
+        "REASONING_MESSAGE_CONTENT",
+        "REASONING_MESSAGE_CONTENT",
+        "REASONING_MESSAGE_END",
+        "REASONING_END",
+    ]
+    assert [(m["role"], m["content"]) for m in first["messages"][1:]] == [
+        ("reasoning", "Weighing options."),
+        ("assistant", "Go left."),
+    ]
+    stored = httpx.get(f"{server.url}/threads/v2-think-{field}/messages").json()["messages"]
+    assert _roles(stored) == ["user", "reasoning", "assistant"]
+
+    # The client sends the reasoning back with the history; the model is not shown it.
+    history = [*first["messages"], {"id": "u2", "role": "user", "content": "sure?"}]
+    second = v2_client(server.url, "agui-run", {"threadId": f"v2-think-{field}", "messages": history})
+    assert second["schemaErrors"] == [], second["schemaErrors"]
+    sent = mock_llm.requests[-1]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant", "user"]
+    assert "Weighing" not in json.dumps(sent)
+
+
+def test_a_v1_chat_with_a_reasoning_model_streams_its_answer_only(serve: ServeFactory, mock_llm: MockLLM) -> None:
+    server = serve(llm_config(mock_llm))
+    mock_llm.script(Reply(reasoning=["Weighing ", "options."], tokens=["Go ", "left."]))
+
+    outcome = node_client(
+        server.url, "generate", json.dumps({"data": chat_data("v1-think", [text("u1", "which way?")])})
+    )
+
+    response = outcome["data"]["generateCopilotResponse"]  # type: ignore[index]
+    assert response["status"]["code"] == "Success", response["status"]
+    assert [("".join(m["content"]), m["__typename"]) for m in response["messages"]] == [
+        ("Go left.", "TextMessageOutput")
+    ]

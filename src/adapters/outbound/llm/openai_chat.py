@@ -19,6 +19,11 @@ from agui_runtime.application.errors import UpstreamError
 from agui_runtime.application.ports import ChatModel
 from agui_runtime.domain.errors import ErrorCode
 from agui_runtime.domain.events import (
+    ReasoningEnded,
+    ReasoningMessageChunk,
+    ReasoningMessageEnded,
+    ReasoningMessageStarted,
+    ReasoningStarted,
     RunEvent,
     TextMessageChunk,
     TextMessageEnded,
@@ -216,8 +221,11 @@ class _Completion:
 
 async def _events(completion: _Completion) -> AsyncIterator[RunEvent]:
     """Chunks to events. A new tool-call id (or index) ends the previous call; text after a call starts a
-    new text message with its own id, so no id is used twice."""
+    new text message with its own id, so no id is used twice. Reasoning deltas (`reasoning_content`:
+    DeepSeek, vLLM, SGLang; `reasoning`: OpenRouter) are a reasoning message, ended by what follows it."""
     text_id: str | None = None
+    reasoning_id: str | None = None
+    reasonings = 0
     texts = 0
     call_id: str | None = None
     call_index: int | None = None
@@ -228,6 +236,18 @@ async def _events(completion: _Completion) -> AsyncIterator[RunEvent]:
             continue
         delta = choices[0].get("delta") or {}
         completion_id = str(chunk.get("id") or "chatcmpl")
+        thought = delta.get("reasoning_content") or delta.get("reasoning")
+        if isinstance(thought, str) and thought:
+            if reasoning_id is None:
+                reasonings += 1
+                reasoning_id = f"{completion_id}-reasoning-{reasonings}"
+                yield ReasoningStarted(reasoning_id)
+                yield ReasoningMessageStarted(reasoning_id)
+            yield ReasoningMessageChunk(reasoning_id, thought)
+        if reasoning_id is not None and (delta.get("content") or delta.get("tool_calls")):
+            yield ReasoningMessageEnded(reasoning_id)
+            yield ReasoningEnded(reasoning_id)
+            reasoning_id = None
         for call in delta.get("tool_calls") or ():
             function = call.get("function") or {}
             index, given_id = call.get("index"), call.get("id")
@@ -253,6 +273,9 @@ async def _events(completion: _Completion) -> AsyncIterator[RunEvent]:
                 parent = text_id
                 yield TextMessageStarted(text_id, Role.ASSISTANT)
             yield TextMessageChunk(text_id, content)
+    if reasoning_id is not None:
+        yield ReasoningMessageEnded(reasoning_id)
+        yield ReasoningEnded(reasoning_id)
     if text_id is not None:
         yield TextMessageEnded(text_id)
     if call_id is not None:
