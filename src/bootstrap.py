@@ -31,7 +31,7 @@ from agui_runtime.adapters.outbound.hooks import AfterHook, BeforeHook, choose_h
 from agui_runtime.adapters.outbound.live.configured import open_live_runs
 from agui_runtime.adapters.outbound.llm.configured import open_chat_model
 from agui_runtime.adapters.outbound.state.configured import open_thread_store
-from agui_runtime.adapters.outbound.system import SystemClock, UuidIdGenerator
+from agui_runtime.adapters.outbound.system import JsonPatchLibrary, SystemClock, UuidIdGenerator
 from agui_runtime.adapters.settings import Settings, SettingsError, load_settings
 from agui_runtime.adapters.settings.settings import check_path
 from agui_runtime.application.actions import CombinedActions
@@ -100,6 +100,7 @@ class Container(containers.DeclarativeContainer):
         guardrails=guardrails,
         agents=agents,
         limits=limits,
+        patcher=providers.Singleton(JsonPatchLibrary),
     )
     load_agent_state = providers.Factory(LoadAgentState, agents=agents, store=thread_store, hooks=hooks)
     run_agent = providers.Factory(

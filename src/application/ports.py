@@ -223,6 +223,13 @@ class LiveRuns(Protocol):
         ...
 
 
+class JsonPatcher(Protocol):
+    def apply(self, document: JsonObject, patch: list[JsonObject]) -> JsonObject:
+        """`document` with the RFC 6902 `patch` applied, `document` itself left as it was; a patch that
+        does not apply, or that leaves something other than a JSON object, raises `ValueError` saying why."""
+        ...
+
+
 class Clock(Protocol):
     def now(self) -> datetime:
         """The current time, time-zone aware (UTC)."""

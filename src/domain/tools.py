@@ -25,7 +25,8 @@ class ToolDefinition:
 
 @dataclass(frozen=True, slots=True)
 class ModelParameters:
-    """Per-request model settings a client may forward; None means the configured default."""
+    """Model settings for one call: the configured defaults, with what a request may set over them. None
+    (or no stop sequences) means "not set": the next level down applies, and the vendor's own last."""
 
     model: str | None = None
     max_tokens: int | None = None
@@ -33,6 +34,31 @@ class ModelParameters:
     tool_choice: str | None = None
     tool_choice_function_name: str | None = None
     temperature: float | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    seed: int | None = None
+
+    def over(self, defaults: ModelParameters) -> ModelParameters:
+        """These parameters, each one not set taken from `defaults` (a forced tool comes with its name)."""
+        choice = (self.tool_choice, self.tool_choice_function_name) if self.tool_choice is not None else None
+        tool_choice, function_name = choice or (defaults.tool_choice, defaults.tool_choice_function_name)
+        return ModelParameters(
+            model=self.model if self.model is not None else defaults.model,
+            max_tokens=self.max_tokens if self.max_tokens is not None else defaults.max_tokens,
+            stop=self.stop or defaults.stop,
+            tool_choice=tool_choice,
+            tool_choice_function_name=function_name,
+            temperature=self.temperature if self.temperature is not None else defaults.temperature,
+            top_p=self.top_p if self.top_p is not None else defaults.top_p,
+            top_k=self.top_k if self.top_k is not None else defaults.top_k,
+            presence_penalty=self.presence_penalty if self.presence_penalty is not None else defaults.presence_penalty,
+            frequency_penalty=(
+                self.frequency_penalty if self.frequency_penalty is not None else defaults.frequency_penalty
+            ),
+            seed=self.seed if self.seed is not None else defaults.seed,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,9 @@ def test_a_frontend_tool_ends_the_run_and_the_client_continues_with_its_result(
     assert result["messages"][-1]["content"] == "Card shown."
     second_request = mock_llm.requests[1]["messages"]
     assert second_request[-1] == {"role": "tool", "tool_call_id": "call_card", "content": '{"shown":true}'}
-    assert mock_llm.requests[0]["tools"][0]["function"]["name"] == "showCard"
+    # the default agent's state tools come first, then the client's
+    offered = [tool["function"]["name"] for tool in mock_llm.requests[0]["tools"]]
+    assert offered == ["AGUISendStateSnapshot", "AGUISendStateDelta", "showCard"]
 
 
 def test_the_default_agent_loops_through_backend_actions_within_one_run(serve: ServeFactory, mock_llm: MockLLM) -> None:

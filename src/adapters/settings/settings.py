@@ -87,6 +87,23 @@ class ActionConfig(BaseModel):
         return value
 
 
+# What a v2 run's `forwardedProps` may set on the `default` agent, by the reference's names, once listed in
+# `default_agent_overridable_properties`. Its `maxRetries`, `prompt` and `providerOptions` are not taken:
+# retries belong to the runtime's client, and the prompt and vendor options to whoever runs the server.
+OVERRIDABLE_PROPERTIES = (
+    "model",
+    "toolChoice",
+    "maxOutputTokens",
+    "temperature",
+    "topP",
+    "topK",
+    "presencePenalty",
+    "frequencyPenalty",
+    "stopSequences",
+    "seed",
+)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
@@ -110,6 +127,16 @@ class Settings(BaseSettings):
     llm_idle_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=0, ge=0, le=10)
     llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
+    # The model's sampling defaults; unset leaves the vendor's. A request may set them over these (v1
+    # `forwardedParameters`; v2 `forwardedProps` where `default_agent_overridable_properties` allows it).
+    llm_max_output_tokens: int | None = Field(default=None, ge=1)
+    llm_temperature: float | None = Field(default=None, ge=0, le=2)
+    llm_top_p: float | None = Field(default=None, ge=0, le=1)
+    llm_top_k: int | None = Field(default=None, ge=1)
+    llm_presence_penalty: float | None = Field(default=None, ge=-2, le=2)
+    llm_frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
+    llm_seed: int | None = None
+    llm_stop_sequences: list[str] = []  # JSON in the environment: a stop sequence may hold a comma or a space
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
     agent_timeout_seconds: float = Field(default=300.0, gt=0)
@@ -141,6 +168,12 @@ class Settings(BaseSettings):
     live_runs_prefix: str = Field(default="agui", pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
     live_runs_claim_seconds: float = Field(default=30.0, ge=1.0, le=3600.0)
     default_agent_max_steps: int = Field(default=10, ge=1, le=100)
+    # The v2 `default` agent, as the reference's BuiltInAgent: a system prompt, whether the client's system
+    # and developer messages reach the model, and what `forwardedProps` may set per run.
+    default_agent_prompt: str | None = None
+    default_agent_forward_system_messages: bool = False
+    default_agent_forward_developer_messages: bool = False
+    default_agent_overridable_properties: Annotated[list[str], NoDecode] = []
     threads_clear_enabled: bool = False
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     agents: list[AgentConfig] = []
@@ -162,7 +195,7 @@ class Settings(BaseSettings):
     def _check_path(cls, value: str) -> str:
         return check_path(value)
 
-    @field_validator("cors_origins", "forward_headers", mode="before")
+    @field_validator("cors_origins", "forward_headers", "default_agent_overridable_properties", mode="before")
     @classmethod
     def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
@@ -197,6 +230,15 @@ class Settings(BaseSettings):
                 raise ValueError(f"{pattern!r} may not be forwarded: name the headers (or x-* patterns) to forward")
         return [pattern.lower() for pattern in value]
 
+    @field_validator("default_agent_overridable_properties")
+    @classmethod
+    def _check_overridable(cls, value: list[str]) -> list[str]:
+        unknown = [name for name in value if name not in OVERRIDABLE_PROPERTIES]
+        if unknown:
+            known = ", ".join(OVERRIDABLE_PROPERTIES)
+            raise ValueError(f"unknown properties {', '.join(unknown)}: each must be one of {known}")
+        return value
+
     @field_validator("guardrails_cloud_url")
     @classmethod
     def _check_cloud_url(cls, value: str) -> str:
@@ -230,6 +272,11 @@ class Settings(BaseSettings):
             if self.llm_key() is None:
                 vendor = "OPENAI_API_KEY" if self.llm_provider == "openai" else "ANTHROPIC_API_KEY"
                 raise ValueError(f"llm_provider {self.llm_provider} needs AGUI_LLM_API_KEY (or {vendor})")
+        if self.llm_provider == "anthropic":
+            sampling = ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "seed")
+            given = [f"llm_{name}" for name in sampling if getattr(self, f"llm_{name}") is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)}: Anthropic's Messages API takes no sampling parameters")
         if self.workers > 1 and self.state_store_url == "memory://":
             raise ValueError("workers > 1 needs a shared store (SQLite or PostgreSQL): each worker has its own memory")
         if self.cors_allow_credentials and "*" in self.cors_origins:

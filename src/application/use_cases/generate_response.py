@@ -6,6 +6,8 @@ import logging
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field, replace
 
+from agui_runtime.application.agents import DEFAULT_AGENT
+from agui_runtime.application.default_agent import STATE_TOOL_DEFINITIONS, STATE_TOOLS, AppState, BuiltInAgentRun
 from agui_runtime.application.errors import ApplicationError, ConfigurationError
 from agui_runtime.application.limits import RunLimits
 from agui_runtime.application.ports import (
@@ -16,6 +18,7 @@ from agui_runtime.application.ports import (
     Clock,
     Guardrails,
     IdGenerator,
+    JsonPatcher,
     RequestHooks,
     ThreadStore,
 )
@@ -32,8 +35,10 @@ from agui_runtime.domain.events import (
     RunFailed,
     RunFinished,
     RunStarted,
+    StateSnapshot,
 )
 from agui_runtime.domain.guardrails import TopicRules, guardrails_case
+from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.messages import Message, Role, TextMessage
 from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
@@ -49,7 +54,8 @@ class ChatTurn:
     called in this run, each time with the results of the backend actions it called before (1: the
     model answers once, and the client sends the results back itself). `context`: what the client
     tells the model about the user's situation (description, value), shown to the model, not stored.
-    `operation` names the request to `on_before_request`."""
+    `operation` names the request to `on_before_request`. `built_in`: the run is one of the v2 `default`
+    agent's (its prompt, the application's state and its state tools; see `default_agent`)."""
 
     messages: tuple[Message, ...]
     thread_id: str | None = None
@@ -61,6 +67,7 @@ class ChatTurn:
     max_model_calls: int = 1
     context: tuple[tuple[str, str], ...] = ()
     operation: str = "generateCopilotResponse"
+    built_in: BuiltInAgentRun | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +81,12 @@ class GenerateResponse:
       full history every time), after a system message with the request's context when it has one.
       The request's messages are stored before the model is called; `RunStarted` carries those that
       were new to the thread. Each output message is stored as it completes; a message cut off by a
-      failure or an abort is stored as failed with what it had.
+      failure or an abort is stored as failed with what it had. A `built_in` run shows the model its own
+      system message instead (prompt, context, state) and, unless configured, none of the client's
+      system or developer messages.
+    - A `built_in` run offers the state tools (before every other tool, whose names they take): a call
+      is answered here, the new state sent as a `StateSnapshot` of the `default` agent and stored, then
+      the model goes on with the result; a call that does not apply changes nothing and says why.
     - When the model calls backend actions (and no frontend action or agent), their results go back to
       it in a new call, up to `max_model_calls` calls in all; a frontend action call ends the run.
     - A model failure ends the run with `RunFailed`, never with an exception.
@@ -91,6 +103,7 @@ class GenerateResponse:
     guardrails: Guardrails
     agents: AgentRunner | None = None
     limits: RunLimits = field(default_factory=RunLimits)
+    patcher: JsonPatcher | None = None  # the state tools' JSON Patch; without it, a delta is refused
 
     async def __call__(self, turn: ChatTurn) -> StartedRun:
         opening = TurnOpening(self.store, self.clock, self.ids, self.hooks, self.limits)
@@ -105,13 +118,24 @@ class GenerateResponse:
         agents = await self._agents_as_tools()
         # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
         tools = offered_tools(backend, agents, turn.tools)
-        shown = turn.messages if not turn.context else (self._context_message(turn.context), *turn.messages)
+        app_state: AppState | None = None
+        if turn.built_in is not None:
+            tools = STATE_TOOL_DEFINITIONS + tuple(tool for tool in tools if tool.name not in STATE_TOOLS)
+            shown = turn.built_in.shown(turn.messages, turn.context, f"system-{self.ids.new_id()}", self.clock.now())
+            app_state = AppState(dict(turn.built_in.state or {}))
+        elif turn.context:
+            shown = (self._context_message(turn.context), *turn.messages)
+        else:
+            shown = turn.messages
         chat = ChatRequest(opened.thread_id, opened.run_id, shown, tools, turn.parameters)
         taken = frozenset(tool.name for tool in backend)
-        routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools)
+        routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools, app_state)
         calls = max(1, turn.max_model_calls)
         events = self._run(self.chat_model, chat, turn.messages, opened.recorder, turn.guardrails, routes, calls)
         return StartedRun(opened.thread_id, opened.run_id, opening.report(opened, events))
+
+    def _patcher(self) -> JsonPatcher:
+        return self.patcher or _NoPatch()
 
     def _context_message(self, context: tuple[tuple[str, str], ...]) -> TextMessage:
         lines = "\n".join(f"- {description}: {value}" for description, value in context)
@@ -188,7 +212,16 @@ class GenerateResponse:
                     yield event
                     if done is None or done.tool_name is None:
                         continue
-                    if done.tool_name in routes.backend:
+                    if routes.state is not None and done.tool_name in STATE_TOOLS:
+                        state, outcome = routes.state.apply(done.tool_name, done.text, self._patcher())
+                        if state is not None:
+                            await self.store.save_state(
+                                AgentStateKey(chat.thread_id, DEFAULT_AGENT), state, expected_version=None
+                            )
+                            yield StateSnapshot(DEFAULT_AGENT, state)
+                        yield await recorder.result(done, outcome.as_result_text())
+                        backend_ran = True
+                    elif done.tool_name in routes.backend:
                         yield await recorder.execute(self.actions, done)
                         backend_ran = True
                     elif done.tool_name in routes.agents:
@@ -240,3 +273,9 @@ class _Routes:
     backend: frozenset[str]
     agents: frozenset[str]
     frontend: tuple[ToolDefinition, ...]
+    state: AppState | None = None  # a `default` agent run's application state, which its state tools change
+
+
+class _NoPatch(JsonPatcher):
+    def apply(self, document: JsonObject, patch: list[JsonObject]) -> JsonObject:
+        raise ValueError("JSON Patch is not available in this runtime")

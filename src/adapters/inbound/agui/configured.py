@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from agui_runtime.adapters.inbound.agui.endpoint import AguiEndpoint
-from agui_runtime.adapters.inbound.agui.runtime import AguiUseCases
+from agui_runtime.adapters.inbound.agui.runtime import AguiUseCases, DefaultAgentOptions
 from agui_runtime.application.requests import HeaderAllowlist
 
 
@@ -18,6 +18,14 @@ class V2Settings(Protocol):
     def path(self) -> str: ...
     @property
     def default_agent_max_steps(self) -> int: ...
+    @property
+    def default_agent_prompt(self) -> str | None: ...
+    @property
+    def default_agent_forward_system_messages(self) -> bool: ...
+    @property
+    def default_agent_forward_developer_messages(self) -> bool: ...
+    @property
+    def default_agent_overridable_properties(self) -> Sequence[str]: ...
     @property
     def forward_headers(self) -> Sequence[str]: ...
     @property
@@ -33,4 +41,10 @@ def v2_endpoint(settings: V2Settings, use_cases: Callable[[], AguiUseCases | Non
         max_model_calls=settings.default_agent_max_steps,
         forward_headers=HeaderAllowlist(settings.forward_headers),
         properties=settings.properties,
+        default_agent=DefaultAgentOptions(
+            prompt=settings.default_agent_prompt,
+            forward_system_messages=settings.default_agent_forward_system_messages,
+            forward_developer_messages=settings.default_agent_forward_developer_messages,
+            overridable=frozenset(settings.default_agent_overridable_properties),
+        ),
     )

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from agui_runtime.adapters.inbound.agui.routes import RestRoutes, envelope
-from agui_runtime.adapters.inbound.agui.runtime import AguiRuntime, AguiUseCases
+from agui_runtime.adapters.inbound.agui.runtime import AguiRuntime, AguiUseCases, DefaultAgentOptions
 from agui_runtime.application.requests import HeaderAllowlist
 from agui_runtime.domain.json import JsonObject
 
@@ -38,6 +38,7 @@ class AguiEndpoint:
         forward_headers: HeaderAllowlist | None = None,
         properties: JsonObject | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        default_agent: DefaultAgentOptions | None = None,
     ) -> None:
         self._runtime = AguiRuntime(
             use_cases,
@@ -46,6 +47,7 @@ class AguiEndpoint:
             forward_headers=forward_headers or HeaderAllowlist(()),
             properties=dict(properties or {}),
             clock=clock,
+            default_agent=default_agent or DefaultAgentOptions(),
         )
         self.app = RestRoutes(base_path, self._runtime)
         # Other methods (OPTIONS...) are the host's to refuse, before any v2 route is asked.

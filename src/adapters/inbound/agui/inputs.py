@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from ag_ui.core import RunAgentInput
@@ -94,14 +95,54 @@ def context_pairs(run_input: RunAgentInput) -> tuple[tuple[str, str], ...]:
 
 
 def parameters(forwarded: object) -> ModelParameters:
-    """`forwardedProps.toolChoice` (the suggestion engine forces its tool this way)."""
+    """`forwardedProps.toolChoice`, always taken on the suggest route: the suggestion engine forces its
+    tool this way."""
     if not isinstance(forwarded, dict):
         return ModelParameters()
-    choice = forwarded.get("toolChoice")
-    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
-        name = choice["function"].get("name")
-        if isinstance(name, str) and name:
-            return ModelParameters(tool_choice="function", tool_choice_function_name=name)
+    choice, name = _tool_choice(forwarded.get("toolChoice"))
+    return ModelParameters(tool_choice=choice, tool_choice_function_name=name)
+
+
+def overridden(forwarded: object, allowed: frozenset[str]) -> ModelParameters:
+    """What a `default` agent run's `forwardedProps` sets, of the properties `allowed` (none unless
+    configured, as in the reference). A value of the wrong type is left out, as there."""
+    if not isinstance(forwarded, dict) or not allowed:
+        return ModelParameters()
+    props = {name: value for name, value in forwarded.items() if name in allowed}
+    choice, name = _tool_choice(props.get("toolChoice"))
+    stop = props.get("stopSequences")
+    return ModelParameters(
+        model=_typed(props.get("model"), str),
+        max_tokens=_typed(props.get("maxOutputTokens"), int),
+        stop=tuple(stop) if isinstance(stop, list) and all(isinstance(item, str) for item in stop) else (),
+        tool_choice=choice,
+        tool_choice_function_name=name,
+        temperature=_number(props.get("temperature")),
+        top_p=_number(props.get("topP")),
+        top_k=_typed(props.get("topK"), int),
+        presence_penalty=_number(props.get("presencePenalty")),
+        frequency_penalty=_number(props.get("frequencyPenalty")),
+        seed=_typed(props.get("seed"), int),
+    )
+
+
+def _tool_choice(choice: object) -> tuple[str | None, str | None]:
+    """`auto`, `none`, `required`, or one tool: `{type: "tool", toolName}` (the reference's) or
+    `{type: "function", function: {name}}` (OpenAI's, which the suggestion engine sends)."""
     if isinstance(choice, str) and choice in ("auto", "none", "required"):
-        return ModelParameters(tool_choice=choice)
-    return ModelParameters()
+        return choice, None
+    if isinstance(choice, dict):
+        function = choice.get("function")
+        name = function.get("name") if isinstance(function, dict) else choice.get("toolName")
+        if isinstance(name, str) and name:
+            return "function", name
+    return None, None
+
+
+def _typed(value: object, kind: type[str] | type[int]) -> Any:
+    # bool is an int in Python, never a token count or a seed here
+    return value if isinstance(value, kind) and not isinstance(value, bool) and value != "" else None
+
+
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None

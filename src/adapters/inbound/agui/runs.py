@@ -10,9 +10,10 @@ from starlette.responses import Response
 
 from agui_runtime.adapters.agui_wire import OutgoingEvents
 from agui_runtime.adapters.inbound.agui.errors import invalid_body, json_response
-from agui_runtime.adapters.inbound.agui.inputs import Call, context_pairs, parameters, tools
+from agui_runtime.adapters.inbound.agui.inputs import Call, context_pairs, overridden, tools
 from agui_runtime.adapters.inbound.agui.runtime import AguiRuntime
 from agui_runtime.adapters.inbound.agui.sse import encode, event_stream
+from agui_runtime.application.default_agent import BuiltInAgentRun
 from agui_runtime.application.streams import close_stream
 from agui_runtime.application.turns import StartedRun
 from agui_runtime.application.use_cases.generate_response import ChatTurn
@@ -34,24 +35,32 @@ async def run(runtime: AguiRuntime, call: Call) -> Response:
     thread_id, run_id = run_input.thread_id, run_input.run_id
     begin: Callable[[], Awaitable[StartedRun]]
     agent_name = use_cases.agents.agent_name(agent_id)
+    state = run_input.state if isinstance(run_input.state, dict) and run_input.state else None
     if agent_name is None:
+        options = runtime.default_agent
+        built_in = BuiltInAgentRun(
+            prompt=options.prompt,
+            state=state,
+            forward_system_messages=options.forward_system_messages,
+            forward_developer_messages=options.forward_developer_messages,
+        )
         turn = ChatTurn(
             messages,
             thread_id=thread_id,
             run_id=run_id,
             tools=tools(run_input),
-            parameters=parameters(run_input.forwarded_props),
+            parameters=overridden(run_input.forwarded_props, options.overridable),
             request=context,
             max_model_calls=runtime.max_model_calls,
             context=context_pairs(run_input),
             operation="agent/run",
+            built_in=built_in,
         )
 
         def begin() -> Awaitable[StartedRun]:
             return use_cases.generate_response(turn)
 
     else:
-        state = run_input.state if isinstance(run_input.state, dict) and run_input.state else None
         agent_turn = AgentTurn(
             agent_name,
             messages,

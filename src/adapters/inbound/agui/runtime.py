@@ -41,6 +41,17 @@ def _now() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class DefaultAgentOptions:
+    """The `default` agent's settings: its system `prompt`, whether the client's system and developer
+    messages reach the model, and the `forwardedProps` a run may set (the reference's names)."""
+
+    prompt: str | None = None
+    forward_system_messages: bool = False
+    forward_developer_messages: bool = False
+    overridable: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
 class AguiRuntime:
     use_cases: Callable[[], AguiUseCases | None]
     version: str
@@ -48,6 +59,7 @@ class AguiRuntime:
     forward_headers: HeaderAllowlist = field(default_factory=lambda: HeaderAllowlist(()))
     properties: JsonObject = field(default_factory=dict)
     clock: Callable[[], datetime] = _now
+    default_agent: DefaultAgentOptions = field(default_factory=DefaultAgentOptions)
 
     def ready(self) -> AguiUseCases:
         """The use-cases; requests outside the runtime's lifespan are refused with 503."""

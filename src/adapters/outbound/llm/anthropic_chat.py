@@ -42,21 +42,28 @@ async def open_model(
     max_input_tokens: int,
     connect_timeout_seconds: float = 10.0,
     patience: Patience | None = None,
+    defaults: ModelParameters | None = None,
 ) -> AsyncIterator[AnthropicChatModel]:
     """The model and its SDK client for the container's lifetime; the client closes with the app."""
     timeout = anthropic.Timeout(timeout_seconds, connect=connect_timeout_seconds)
     client = AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     try:
-        yield AnthropicChatModel(client, model, max_input_tokens, patience)
+        yield AnthropicChatModel(client, model, max_input_tokens, patience, defaults)
     finally:
         await client.close()
 
 
 class AnthropicChatModel(ChatModel):
     def __init__(
-        self, client: AsyncAnthropic, model: str, max_input_tokens: int, patience: Patience | None = None
+        self,
+        client: AsyncAnthropic,
+        model: str,
+        max_input_tokens: int,
+        patience: Patience | None = None,
+        defaults: ModelParameters | None = None,
     ) -> None:
         self._client = client
+        self._defaults = defaults or ModelParameters()
         self._patience = patience or Patience()
         self._model = model
         self._max_input_tokens = max_input_tokens
@@ -81,9 +88,10 @@ class AnthropicChatModel(ChatModel):
         system = "\n\n".join(
             t.content for t in turns if isinstance(t, TextMessage) and t.role in (Role.SYSTEM, Role.DEVELOPER)
         )
+        parameters = request.parameters.over(self._defaults)
         body: dict[str, Any] = {
-            "model": request.parameters.model or self._model,
-            "max_tokens": request.parameters.max_tokens or DEFAULT_MAX_TOKENS,
+            "model": parameters.model or self._model,
+            "max_tokens": parameters.max_tokens or DEFAULT_MAX_TOKENS,
             "messages": _wire_messages(turns),
             "stream": True,
         }
@@ -91,7 +99,7 @@ class AnthropicChatModel(ChatModel):
             body["system"] = system
         if request.tools:
             body["tools"] = [_wire_tool(tool) for tool in request.tools]
-        body |= _wire_parameters(request.parameters)
+        body |= _wire_parameters(parameters)
         return body
 
 
@@ -100,7 +108,8 @@ def _wire_tool(tool: ToolDefinition) -> dict[str, Any]:
 
 
 def _wire_parameters(parameters: ModelParameters) -> dict[str, Any]:
-    """`temperature` is not sent: the Messages API of the anthropic 2.x SDK has no sampling parameters."""
+    """No sampling parameter is sent (temperature, top_p, top_k, penalties, seed): the Messages API of the
+    anthropic 2.x SDK has none. The settings refuse them for this provider; a client's are left out."""
     wire: dict[str, Any] = {}
     if parameters.stop:
         wire["stop_sequences"] = list(parameters.stop)

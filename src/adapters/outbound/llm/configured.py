@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Protocol
 
 from agui_runtime.adapters.outbound.llm.streaming import Patience
 from agui_runtime.application.ports import ChatModel
+from agui_runtime.domain.tools import ModelParameters
 
 # Each vendor's adapter is imported only when it is configured: the SDKs weigh 23 MB (openai) and 39 MB
 # (anthropic) of resident memory per worker.
@@ -39,6 +40,22 @@ class ChatModelSettings(Protocol):
     def llm_first_token_timeout_seconds(self) -> float: ...
     @property
     def llm_idle_timeout_seconds(self) -> float: ...
+    @property
+    def llm_max_output_tokens(self) -> int | None: ...
+    @property
+    def llm_temperature(self) -> float | None: ...
+    @property
+    def llm_top_p(self) -> float | None: ...
+    @property
+    def llm_top_k(self) -> int | None: ...
+    @property
+    def llm_presence_penalty(self) -> float | None: ...
+    @property
+    def llm_frequency_penalty(self) -> float | None: ...
+    @property
+    def llm_seed(self) -> int | None: ...
+    @property
+    def llm_stop_sequences(self) -> Sequence[str]: ...
     def llm_key(self) -> str | None: ...
 
 
@@ -56,6 +73,7 @@ class ModelOpener(Protocol):
         max_input_tokens: int,
         connect_timeout_seconds: float,
         patience: Patience,
+        defaults: ModelParameters,
     ) -> AbstractAsyncContextManager[ChatModel]: ...
 
 
@@ -76,5 +94,20 @@ async def open_chat_model(settings: ChatModelSettings) -> AsyncIterator[ChatMode
         max_input_tokens=settings.llm_max_input_tokens,
         connect_timeout_seconds=settings.llm_connect_timeout_seconds,
         patience=Patience(settings.llm_first_token_timeout_seconds, settings.llm_idle_timeout_seconds),
+        defaults=model_defaults(settings),
     ) as model:
         yield model
+
+
+def model_defaults(settings: ChatModelSettings) -> ModelParameters:
+    """The configured sampling: what every call uses unless its request sets a value over it."""
+    return ModelParameters(
+        max_tokens=settings.llm_max_output_tokens,
+        stop=tuple(settings.llm_stop_sequences),
+        temperature=settings.llm_temperature,
+        top_p=settings.llm_top_p,
+        top_k=settings.llm_top_k,
+        presence_penalty=settings.llm_presence_penalty,
+        frequency_penalty=settings.llm_frequency_penalty,
+        seed=settings.llm_seed,
+    )

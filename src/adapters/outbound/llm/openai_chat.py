@@ -49,21 +49,28 @@ async def open_model(
     max_input_tokens: int,
     connect_timeout_seconds: float = 10.0,
     patience: Patience | None = None,
+    defaults: ModelParameters | None = None,
 ) -> AsyncIterator[OpenAIChatModel]:
     """The model and its SDK client for the container's lifetime; the client closes with the app."""
     timeout = openai.Timeout(timeout_seconds, connect=connect_timeout_seconds)
     client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     try:
-        yield OpenAIChatModel(client, model, max_input_tokens, patience)
+        yield OpenAIChatModel(client, model, max_input_tokens, patience, defaults)
     finally:
         await client.close()
 
 
 class OpenAIChatModel(ChatModel):
     def __init__(
-        self, client: AsyncOpenAI, model: str, max_input_tokens: int, patience: Patience | None = None
+        self,
+        client: AsyncOpenAI,
+        model: str,
+        max_input_tokens: int,
+        patience: Patience | None = None,
+        defaults: ModelParameters | None = None,
     ) -> None:
         self._client = client
+        self._defaults = defaults or ModelParameters()
         self._patience = patience or Patience()
         self._model = model
         self._max_input_tokens = max_input_tokens
@@ -98,14 +105,15 @@ class OpenAIChatModel(ChatModel):
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
         """The chat-completions request for `request` (kept public: it is the adapter's wire contract)."""
+        parameters = request.parameters.over(self._defaults)
         body: dict[str, Any] = {
-            "model": request.parameters.model or self._model,
+            "model": parameters.model or self._model,
             "messages": _wire_messages(prepare(request.messages, request.tools, self._max_input_tokens)),
             "stream": True,
         }
         if request.tools:
             body["tools"] = [_wire_tool(tool) for tool in request.tools]
-        body |= _wire_parameters(request.parameters)
+        body |= _wire_parameters(parameters)
         return body
 
 
@@ -126,8 +134,17 @@ def _wire_parameters(parameters: ModelParameters) -> dict[str, Any]:
         wire["tool_choice"] = {"type": "function", "function": {"name": parameters.tool_choice_function_name}}
     elif parameters.tool_choice:
         wire["tool_choice"] = parameters.tool_choice
-    if parameters.temperature is not None:  # 0 is a temperature, unlike in the reference
-        wire["temperature"] = parameters.temperature
+    # 0 is a value here, unlike in the reference. `top_k` is not OpenAI's own, but vLLM, SGLang, Ollama and
+    # LiteLLM take it; it is sent only when set.
+    sampling = {
+        "temperature": parameters.temperature,
+        "top_p": parameters.top_p,
+        "top_k": parameters.top_k,
+        "presence_penalty": parameters.presence_penalty,
+        "frequency_penalty": parameters.frequency_penalty,
+        "seed": parameters.seed,
+    }
+    wire |= {name: value for name, value in sampling.items() if value is not None}
     return wire
 
 
