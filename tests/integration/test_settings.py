@@ -170,3 +170,23 @@ def test_v2_settings_have_safe_defaults_and_refuse_what_cannot_work() -> None:
         load_settings(overrides={"live_runs_url": "http://127.0.0.1:6379"})
     with pytest.raises(SettingsError, match="live_runs_prefix"):
         load_settings(overrides={"live_runs_prefix": "has spaces"})
+
+
+def test_the_default_agents_settings_and_sampling(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load_settings()
+    assert settings.default_agent_overridable_properties == []  # none by default, as in the reference
+    assert (settings.default_agent_forward_system_messages, settings.default_agent_prompt) == (False, None)
+    monkeypatch.setenv("AGUI_DEFAULT_AGENT_OVERRIDABLE_PROPERTIES", "temperature, toolChoice")
+    monkeypatch.setenv("AGUI_LLM_STOP_SEQUENCES", '["\\n\\n", "a, b"]')
+    from_env = load_settings()
+    assert from_env.default_agent_overridable_properties == ["temperature", "toolChoice"]
+    assert from_env.llm_stop_sequences == ["\n\n", "a, b"]  # JSON: a stop sequence may hold a comma or spaces
+    monkeypatch.delenv("AGUI_DEFAULT_AGENT_OVERRIDABLE_PROPERTIES")
+    with pytest.raises(SettingsError, match=r"unknown properties prompt: each must be one of model, toolChoice"):
+        load_settings(overrides={"default_agent_overridable_properties": ["temperature", "prompt"]})
+    anthropic = {"llm_provider": "anthropic", "llm_model": "claude", "llm_api_key": "k"}
+    with pytest.raises(SettingsError, match="llm_temperature, llm_seed: Anthropic's Messages API takes no sampling"):
+        load_settings(overrides=anthropic | {"llm_temperature": 0.5, "llm_seed": 1})
+    assert load_settings(overrides=anthropic | {"llm_max_output_tokens": 100}).llm_max_output_tokens == 100
+    with pytest.raises(SettingsError, match="llm_temperature"):
+        load_settings(overrides={"llm_temperature": 3})

@@ -52,6 +52,12 @@ def test_info_lists_the_default_agent_and_the_configured_ones(serve: ServeFactor
     assert (info["status"], info["resolvedTransport"], info["runtimeMode"]) == ("connected", "rest", "sse")
     assert info["agentIds"] == ["default", "counter"]
     assert info["threadEndpoints"] == {"list": True, "inspect": True, "mutations": False, "realtimeMetadata": False}
+    raw = httpx.get(f"{server.url}/info").json()
+    assert (raw["suggestions"], raw["audioFileTranscriptionEnabled"]) == (True, False)
+    assert not {"a2uiEnabled", "openGenerativeUIEnabled", "inspectorMetadata"} & set(raw)
+    # nothing to run: no agent, no suggestions
+    bare = httpx.get(f"{serve('').url}/info").json()
+    assert (bare["agents"], bare["suggestions"]) == ({}, False)
     # v1 clients never see the built-in agent
     agents = node_client(server.url, "availableAgents")["data"]["availableAgents"]["agents"]  # type: ignore[index]
     assert [agent["name"] for agent in agents] == ["counter"]

@@ -8,6 +8,7 @@ from agui_runtime.domain.agents import AgentDescriptor
 from agui_runtime.domain.errors import DomainError, InvalidMessage, InvalidState
 from agui_runtime.domain.messages import AgentStateMessage, Message, Role, TextMessage
 from agui_runtime.domain.thread import Thread
+from agui_runtime.domain.tools import ModelParameters
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -161,3 +162,16 @@ def test_a_chat_models_history_leaves_out_reasoning_activity_and_agent_state() -
         text("b", "yo"),
     ]
     assert [getattr(turn, "id", None) for turn in prepare(messages, [], 100_000)] == ["u", "b"]
+
+
+def test_request_parameters_go_over_the_configured_ones_field_by_field() -> None:
+    configured = ModelParameters(
+        temperature=0.7, seed=7, stop=("END",), tool_choice="function", tool_choice_function_name="a"
+    )
+    # 0 is a value, not "unset"; a request's tool choice comes with its own name (or none)
+    request = ModelParameters(temperature=0.0, top_k=40, tool_choice="auto")
+    assert request.over(configured) == ModelParameters(
+        temperature=0.0, top_k=40, seed=7, stop=("END",), tool_choice="auto", tool_choice_function_name=None
+    )
+    assert ModelParameters().over(configured) == configured
+    assert ModelParameters(stop=("X",)).over(configured).stop == ("X",)

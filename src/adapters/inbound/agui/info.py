@@ -37,7 +37,9 @@ async def info(runtime: AguiRuntime, call: Call) -> Response:
         "audioFileTranscriptionEnabled": False,
         "mode": "sse",
         "threadEndpoints": NO_THREAD_ENDPOINTS if call.single_route else THREAD_ENDPOINTS,
-        "suggestions": True,
+        # Exactly what is served: suggestions need an agent to run (the model or a configured one); there is
+        # no transcription, A2UI or open generative UI here, so those flags are false or left out.
+        "suggestions": bool(agents),
     }
     if call.single_route:
         body["singleRoute"] = {"resourceOperations": True, "threadEndpoints": THREAD_ENDPOINTS}
