@@ -110,6 +110,10 @@ class Settings(BaseSettings):
     llm_idle_timeout_seconds: float = Field(default=30.0, gt=0)
     llm_max_retries: int = Field(default=0, ge=0, le=10)
     llm_max_input_tokens: int = Field(default=128_000, ge=1_000)
+    # Anthropic extended thinking: its token budget (None: off; Anthropic's minimum is 1024).
+    llm_thinking_budget_tokens: int | None = Field(default=None, ge=1024)
+    # `reasoning_effort` of OpenAI-compatible servers; Anthropic's `output_config.effort` (minimal is low there).
+    llm_reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
     agent_timeout_seconds: float = Field(default=300.0, gt=0)

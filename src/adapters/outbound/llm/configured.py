@@ -39,6 +39,10 @@ class ChatModelSettings(Protocol):
     def llm_first_token_timeout_seconds(self) -> float: ...
     @property
     def llm_idle_timeout_seconds(self) -> float: ...
+    @property
+    def llm_thinking_budget_tokens(self) -> int | None: ...
+    @property
+    def llm_reasoning_effort(self) -> str | None: ...
     def llm_key(self) -> str | None: ...
 
 
@@ -56,6 +60,8 @@ class ModelOpener(Protocol):
         max_input_tokens: int,
         connect_timeout_seconds: float,
         patience: Patience,
+        thinking_budget_tokens: int | None = None,
+        reasoning_effort: str | None = None,
     ) -> AbstractAsyncContextManager[ChatModel]: ...
 
 
@@ -76,5 +82,7 @@ async def open_chat_model(settings: ChatModelSettings) -> AsyncIterator[ChatMode
         max_input_tokens=settings.llm_max_input_tokens,
         connect_timeout_seconds=settings.llm_connect_timeout_seconds,
         patience=Patience(settings.llm_first_token_timeout_seconds, settings.llm_idle_timeout_seconds),
+        thinking_budget_tokens=settings.llm_thinking_budget_tokens,
+        reasoning_effort=settings.llm_reasoning_effort,
     ) as model:
         yield model
