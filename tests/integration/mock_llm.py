@@ -29,6 +29,15 @@ class ToolCall:
 
 
 @dataclass
+class Thinking:
+    """An Anthropic thinking block: its text in chunks and its signature, or (`redacted`) only `data`."""
+
+    chunks: list[str] = field(default_factory=list)
+    signature: str = ""
+    redacted: str | None = None
+
+
+@dataclass
 class Reply:
     tokens: list[str] = field(default_factory=list)
     tool_calls: list[ToolCall] = field(default_factory=list)
@@ -38,6 +47,7 @@ class Reply:
     break_after: int | None = None  # drop the connection after this many chunks
     reasoning: list[str] = field(default_factory=list)  # streamed before the answer
     reasoning_field: str = "reasoning_content"  # DeepSeek, vLLM, SGLang; OpenRouter says "reasoning"
+    thinking: list[Thinking] = field(default_factory=list)  # Anthropic: blocks streamed before the answer
 
 
 @dataclass
@@ -147,6 +157,22 @@ class MockLLM:
         message = {"id": message_id, "type": "message", "role": "assistant", "content": [], "model": "mock"}
         chunks = [event("message_start", {"message": {**message, "stop_reason": None, "usage": usage}})]
         block = 0
+        for thought in reply.thinking:
+            start: dict[str, Any]
+            if thought.redacted is not None:
+                start = {"type": "redacted_thinking", "data": thought.redacted}
+                chunks.append(event("content_block_start", {"index": block, "content_block": start}))
+            else:
+                start = {"type": "thinking", "thinking": "", "signature": ""}
+                chunks.append(event("content_block_start", {"index": block, "content_block": start}))
+                chunks += [
+                    event("content_block_delta", {"index": block, "delta": {"type": "thinking_delta", "thinking": t}})
+                    for t in thought.chunks
+                ]
+                signature = {"type": "signature_delta", "signature": thought.signature}
+                chunks.append(event("content_block_delta", {"index": block, "delta": signature}))
+            chunks.append(event("content_block_stop", {"index": block}))
+            block += 1
         if reply.tokens:
             chunks.append(event("content_block_start", {"index": block, "content_block": {"type": "text", "text": ""}}))
             chunks += [

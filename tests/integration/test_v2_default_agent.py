@@ -105,7 +105,7 @@ def test_a_state_update_that_does_not_apply_changes_nothing_and_the_model_is_tol
     )
 
     # over the single-route transport, as `useSingleEndpoint` pages do
-    start = {"threadId": "v2-bad-state", "userMessage": "clear", "state": {"items": ["milk"]}}
+    start: dict[str, object] = {"threadId": "v2-bad-state", "userMessage": "clear", "state": {"items": ["milk"]}}
     run = v2_client(server.url, "core-single", start)
 
     assert run["schemaErrors"] == [], run["schemaErrors"]

@@ -137,6 +137,10 @@ class Settings(BaseSettings):
     llm_frequency_penalty: float | None = Field(default=None, ge=-2, le=2)
     llm_seed: int | None = None
     llm_stop_sequences: list[str] = []  # JSON in the environment: a stop sequence may hold a comma or a space
+    # Anthropic extended thinking: its token budget (None: off; Anthropic's minimum is 1024).
+    llm_thinking_budget_tokens: int | None = Field(default=None, ge=1024)
+    # `reasoning_effort` of OpenAI-compatible servers; Anthropic's `output_config.effort` (minimal is low there).
+    llm_reasoning_effort: Literal["minimal", "low", "medium", "high"] | None = None
     shutdown_grace_seconds: int = Field(default=10, ge=0)
     action_timeout_seconds: float = Field(default=30.0, gt=0)
     agent_timeout_seconds: float = Field(default=300.0, gt=0)

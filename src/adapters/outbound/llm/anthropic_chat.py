@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import anthropic
 from anthropic import AsyncAnthropic
@@ -15,6 +16,12 @@ from agui_runtime.adapters.outbound.llm.streaming import Patience, relay
 from agui_runtime.application.errors import UpstreamError
 from agui_runtime.application.ports import ChatModel
 from agui_runtime.domain.events import (
+    ReasoningEncryptedValue,
+    ReasoningEnded,
+    ReasoningMessageChunk,
+    ReasoningMessageEnded,
+    ReasoningMessageStarted,
+    ReasoningStarted,
     RunEvent,
     TextMessageChunk,
     TextMessageEnded,
@@ -23,12 +30,18 @@ from agui_runtime.domain.events import (
     ToolCallEnded,
     ToolCallStarted,
 )
-from agui_runtime.domain.messages import ImageMessage, Role, TextMessage
+from agui_runtime.domain.messages import ImageMessage, ReasoningMessage, Role, TextMessage
 from agui_runtime.domain.tools import ChatRequest, ModelParameters, ToolDefinition
 
 VENDOR = "Anthropic"
 DEFAULT_MAX_TOKENS = 4096
 _TOOL_CHOICE = {"auto": {"type": "auto"}, "required": {"type": "any"}, "any": {"type": "any"}, "none": {"type": "none"}}
+_FORCED = ("any", "tool")  # tool choices Anthropic refuses with thinking on
+# A redacted thinking block is stored as a reasoning message with no content whose encrypted value is this
+# prefix and the block's `data`; a signature is base64 and never holds a colon, so the two cannot be confused.
+REDACTED_PREFIX = "redacted_thinking:"
+# `reasoning_effort` to `output_config.effort`, which has no "minimal".
+_EFFORT = {"minimal": "low", "low": "low", "medium": "medium", "high": "high"}
 
 
 @asynccontextmanager
@@ -43,12 +56,22 @@ async def open_model(
     connect_timeout_seconds: float = 10.0,
     patience: Patience | None = None,
     defaults: ModelParameters | None = None,
+    thinking_budget_tokens: int | None = None,
+    reasoning_effort: str | None = None,
 ) -> AsyncIterator[AnthropicChatModel]:
     """The model and its SDK client for the container's lifetime; the client closes with the app."""
     timeout = anthropic.Timeout(timeout_seconds, connect=connect_timeout_seconds)
     client = AsyncAnthropic(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     try:
-        yield AnthropicChatModel(client, model, max_input_tokens, patience, defaults)
+        yield AnthropicChatModel(
+            client,
+            model,
+            max_input_tokens,
+            patience,
+            defaults,
+            thinking_budget_tokens=thinking_budget_tokens,
+            reasoning_effort=reasoning_effort,
+        )
     finally:
         await client.close()
 
@@ -61,12 +84,17 @@ class AnthropicChatModel(ChatModel):
         max_input_tokens: int,
         patience: Patience | None = None,
         defaults: ModelParameters | None = None,
+        *,
+        thinking_budget_tokens: int | None = None,
+        reasoning_effort: str | None = None,
     ) -> None:
         self._client = client
         self._defaults = defaults or ModelParameters()
         self._patience = patience or Patience()
         self._model = model
         self._max_input_tokens = max_input_tokens
+        self._thinking_budget = thinking_budget_tokens
+        self._effort = _EFFORT.get(reasoning_effort or "")
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         params = self.request_body(request)
@@ -84,22 +112,44 @@ class AnthropicChatModel(ChatModel):
         return None
 
     def request_body(self, request: ChatRequest) -> dict[str, Any]:
-        turns = prepare(request.messages, request.tools, self._max_input_tokens)
+        """The Messages request for `request`. With a thinking budget, thinking is on unless the request
+        forces a tool (the suggestion engine does; Anthropic refuses both together), or a tool loop's last
+        calls came without the thinking before them (trimmed, or another model's): Anthropic requires it
+        back then. Signed reasoning goes back only when thinking is on."""
+        given = request.parameters.over(self._defaults)
+        parameters = _wire_parameters(given)
+        thinking = self._thinking_budget is not None and parameters.get("tool_choice", {}).get("type") not in _FORCED
+        turns = prepare(request.messages, request.tools, self._max_input_tokens, keep_signed_reasoning=thinking)
+        messages = _wire_messages(turns)
+        if thinking and not _thinking_leads_tool_loop(messages):
+            thinking = False
+            messages = _wire_messages([turn for turn in turns if not isinstance(turn, ReasoningMessage)])
         system = "\n\n".join(
             t.content for t in turns if isinstance(t, TextMessage) and t.role in (Role.SYSTEM, Role.DEVELOPER)
         )
-        parameters = request.parameters.over(self._defaults)
+        max_tokens = given.max_tokens or DEFAULT_MAX_TOKENS
         body: dict[str, Any] = {
-            "model": parameters.model or self._model,
-            "max_tokens": parameters.max_tokens or DEFAULT_MAX_TOKENS,
-            "messages": _wire_messages(turns),
+            "model": given.model or self._model,
+            "max_tokens": max_tokens,
+            "messages": messages,
             "stream": True,
         }
         if system:
             body["system"] = system
         if request.tools:
             body["tools"] = [_wire_tool(tool) for tool in request.tools]
-        body |= _wire_parameters(parameters)
+        body |= parameters
+        if thinking and self._thinking_budget is not None:
+            body["thinking"] = {"type": "enabled", "budget_tokens": self._thinking_budget}
+            if max_tokens <= self._thinking_budget:  # the budget is part of max_tokens and must be below it
+                body["max_tokens"] = self._thinking_budget + DEFAULT_MAX_TOKENS
+            # Anthropic rejects temperature and top_k with thinking on (and top_p below 0.95).
+            for wire in (body, body.get("extra_body")):
+                if isinstance(wire, dict):
+                    for key in ("temperature", "top_k", "top_p"):
+                        wire.pop(key, None)
+        if self._effort is not None:
+            body["output_config"] = {**body.get("output_config", {}), "effort": self._effort}
         return body
 
 
@@ -120,9 +170,30 @@ def _wire_parameters(parameters: ModelParameters) -> dict[str, Any]:
     return wire
 
 
+def _thinking_leads_tool_loop(messages: list[dict[str, Any]]) -> bool:
+    """Whether the assistant turn under way (the messages after the last user message that is not only
+    tool results) starts with thinking, or calls no tool: with thinking on Anthropic requires one or the other."""
+    start = 0
+    for index, message in enumerate(messages):
+        if message["role"] == "user" and any(block["type"] != "tool_result" for block in message["content"]):
+            start = index + 1
+    turn = [message for message in messages[start:] if message["role"] == "assistant"]
+    if not any(block["type"] == "tool_use" for message in turn for block in message["content"]):
+        return True
+    return turn[0]["content"][0]["type"] in ("thinking", "redacted_thinking")
+
+
+def _wire_reasoning(message: ReasoningMessage) -> dict[str, Any]:
+    value = message.encrypted_value or ""
+    if value.startswith(REDACTED_PREFIX):
+        return {"type": "redacted_thinking", "data": value.removeprefix(REDACTED_PREFIX)}
+    return {"type": "thinking", "thinking": message.content, "signature": value}
+
+
 def _wire_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
     """Anthropic takes system text apart and rejects two turns of the same role in a row or an empty
-    text block: same-role turns are merged into one, empty texts left out."""
+    text block: same-role turns are merged into one, empty texts left out. Thinking blocks (`prepare` keeps
+    only those an assistant turn follows) open the assistant turn, in the order they came."""
     wire: list[dict[str, Any]] = []
 
     def add(role: str, blocks: list[dict[str, Any]]) -> None:
@@ -131,8 +202,20 @@ def _wire_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
         else:
             wire.append({"role": role, "content": blocks})
 
+    def think(block: dict[str, Any]) -> None:
+        if not wire or wire[-1]["role"] != "assistant":
+            wire.append({"role": "assistant", "content": [block]})
+            return
+        content = wire[-1]["content"]
+        at = next(
+            (i for i, b in enumerate(content) if b["type"] not in ("thinking", "redacted_thinking")), len(content)
+        )
+        content.insert(at, block)
+
     for turn in turns:
         match turn:
+            case ReasoningMessage():
+                think(_wire_reasoning(turn))
             case TextMessage(role=role, content=content):
                 if content and role not in (Role.SYSTEM, Role.DEVELOPER):
                     add("assistant" if role is Role.ASSISTANT else "user", [{"type": "text", "text": content}])
@@ -155,10 +238,31 @@ def _wire_messages(turns: Sequence[Turn]) -> list[dict[str, Any]]:
     return wire
 
 
+@dataclass(slots=True)
+class _Block:
+    """A content block being streamed: its event id and, for thinking, the signature so far."""
+
+    kind: Literal["text", "tool", "thinking"]
+    id: str
+    signature: str = ""
+
+
+def _ended(block: _Block) -> list[RunEvent]:
+    if block.kind == "tool":
+        return [ToolCallEnded(block.id)]
+    if block.kind == "text":
+        return [TextMessageEnded(block.id)]
+    # The encrypted value before the end: the message is stored once, with it.
+    sealed: list[RunEvent] = [ReasoningEncryptedValue(block.id, block.signature)] if block.signature else []
+    return [*sealed, ReasoningMessageEnded(block.id), ReasoningEnded(block.id)]
+
+
 async def _events(stream: AsyncIterator[Any]) -> AsyncIterator[RunEvent]:
+    """Stream events to run events. A thinking block is a reasoning phase of one reasoning message, its
+    signature the message's encrypted value; a redacted one has no content and `REDACTED_PREFIX` + data."""
     message_id = ""
-    texts = 0
-    open_blocks: dict[int, tuple[str, bool]] = {}  # block index -> (id, is a tool call)
+    texts = thoughts = 0
+    open_blocks: dict[int, _Block] = {}
     async for event in stream:
         match event.type:
             case "message_start":
@@ -168,26 +272,43 @@ async def _events(stream: AsyncIterator[Any]) -> AsyncIterator[RunEvent]:
                 if block.type == "text":
                     texts += 1
                     text_id = message_id if texts == 1 else f"{message_id}-{texts}"
-                    open_blocks[event.index] = (text_id, False)
+                    open_blocks[event.index] = _Block("text", text_id)
                     yield TextMessageStarted(text_id, Role.ASSISTANT)
                     if block.text:
                         yield TextMessageChunk(text_id, block.text)
                 elif block.type == "tool_use":
-                    open_blocks[event.index] = (block.id, True)
+                    open_blocks[event.index] = _Block("tool", block.id)
                     yield ToolCallStarted(block.id, block.name, message_id)
+                elif block.type in ("thinking", "redacted_thinking"):
+                    thoughts += 1
+                    reasoning_id = f"{message_id}-thinking-{thoughts}"
+                    redacted = block.type == "redacted_thinking"
+                    sealed = REDACTED_PREFIX + block.data if redacted else block.signature
+                    open_blocks[event.index] = _Block("thinking", reasoning_id, sealed)
+                    yield ReasoningStarted(reasoning_id)
+                    yield ReasoningMessageStarted(reasoning_id)
+                    if not redacted and block.thinking:
+                        yield ReasoningMessageChunk(reasoning_id, block.thinking)
             case "content_block_delta":
                 opened = open_blocks.get(event.index)
                 if opened is None:
                     continue
-                if event.delta.type == "text_delta" and event.delta.text:
-                    yield TextMessageChunk(opened[0], event.delta.text)
-                elif event.delta.type == "input_json_delta" and event.delta.partial_json:
-                    yield ToolCallArgs(opened[0], event.delta.partial_json)
+                delta = event.delta
+                if delta.type == "text_delta" and delta.text:
+                    yield TextMessageChunk(opened.id, delta.text)
+                elif delta.type == "input_json_delta" and delta.partial_json:
+                    yield ToolCallArgs(opened.id, delta.partial_json)
+                elif delta.type == "thinking_delta" and delta.thinking:
+                    yield ReasoningMessageChunk(opened.id, delta.thinking)
+                elif delta.type == "signature_delta" and opened.kind == "thinking":
+                    opened.signature = delta.signature  # the whole signature, as the SDK's accumulator takes it
             case "content_block_stop":
                 closed = open_blocks.pop(event.index, None)
                 if closed is not None:
-                    yield ToolCallEnded(closed[0]) if closed[1] else TextMessageEnded(closed[0])
+                    for ended in _ended(closed):
+                        yield ended
             case _:
                 pass
-    for block_id, is_tool in open_blocks.values():
-        yield ToolCallEnded(block_id) if is_tool else TextMessageEnded(block_id)
+    for block in open_blocks.values():
+        for ended in _ended(block):
+            yield ended

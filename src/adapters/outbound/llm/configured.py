@@ -56,6 +56,10 @@ class ChatModelSettings(Protocol):
     def llm_seed(self) -> int | None: ...
     @property
     def llm_stop_sequences(self) -> Sequence[str]: ...
+    @property
+    def llm_thinking_budget_tokens(self) -> int | None: ...
+    @property
+    def llm_reasoning_effort(self) -> str | None: ...
     def llm_key(self) -> str | None: ...
 
 
@@ -74,6 +78,8 @@ class ModelOpener(Protocol):
         connect_timeout_seconds: float,
         patience: Patience,
         defaults: ModelParameters,
+        thinking_budget_tokens: int | None = None,
+        reasoning_effort: str | None = None,
     ) -> AbstractAsyncContextManager[ChatModel]: ...
 
 
@@ -95,6 +101,8 @@ async def open_chat_model(settings: ChatModelSettings) -> AsyncIterator[ChatMode
         connect_timeout_seconds=settings.llm_connect_timeout_seconds,
         patience=Patience(settings.llm_first_token_timeout_seconds, settings.llm_idle_timeout_seconds),
         defaults=model_defaults(settings),
+        thinking_budget_tokens=settings.llm_thinking_budget_tokens,
+        reasoning_effort=settings.llm_reasoning_effort,
     ) as model:
         yield model
 

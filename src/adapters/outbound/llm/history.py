@@ -4,7 +4,13 @@ Models reject a tool result that does not directly follow its call, a call witho
 result given twice. So: agent-state snapshots are left out; a result is kept once, only when its call
 is in the conversation, and moved right after the run of calls it answers; calls left without a result
 are dropped. Then the oldest turns go until the estimate fits the budget: system messages always stay,
-and a round of calls stays with its results."""
+and a round of calls stays with its results.
+
+Reasoning is left out too, unless the model asks for its own signed reasoning back
+(`keep_signed_reasoning`: Anthropic with thinking on). Then a reasoning message with an encrypted value
+stays where it was, but only right before the assistant turn it led to (text or calls): a thinking block
+without the answer after it is rejected. Trimming keeps the newest turns without a gap, so a reasoning
+message kept always has its answer with it."""
 
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ from agui_runtime.domain.messages import (
     CONVERSATION,
     ActionExecutionMessage,
     Message,
+    ReasoningMessage,
     ResultMessage,
     Role,
     TextMessage,
@@ -37,11 +44,42 @@ class ToolRound:
 Turn = Message | ToolRound
 
 
-def prepare(messages: Sequence[Message], tools: Sequence[ToolDefinition], max_input_tokens: int) -> list[Turn]:
-    return _trim(_pair(messages), tools, max_input_tokens)
+def prepare(
+    messages: Sequence[Message],
+    tools: Sequence[ToolDefinition],
+    max_input_tokens: int,
+    *,
+    keep_signed_reasoning: bool = False,
+) -> list[Turn]:
+    turns = _pair(messages, keep_signed_reasoning)
+    if keep_signed_reasoning:
+        turns = _answered_reasoning(turns)
+    return _trim(turns, tools, max_input_tokens)
 
 
-def _pair(messages: Sequence[Message]) -> list[Turn]:
+def _is_signed_reasoning(message: Message) -> bool:
+    # A sub-agent's reasoning is not this model's own, whatever vendor signed it.
+    return isinstance(message, ReasoningMessage) and bool(message.encrypted_value) and message.subagent_run_id is None
+
+
+def _answered_reasoning(turns: list[Turn]) -> list[Turn]:
+    """The turns without the reasoning that no assistant text or call follows (before the next user turn)."""
+    kept: list[Turn] = []
+    answered = False  # whether an assistant turn follows, looking from the end
+    for turn in reversed(turns):
+        if isinstance(turn, ReasoningMessage):
+            if answered:
+                kept.append(turn)
+            continue
+        answered = isinstance(turn, ToolRound) or (
+            isinstance(turn, TextMessage) and turn.role is Role.ASSISTANT and bool(turn.content)
+        )
+        kept.append(turn)
+    kept.reverse()
+    return kept
+
+
+def _pair(messages: Sequence[Message], keep_signed_reasoning: bool = False) -> list[Turn]:
     call_ids = {message.id for message in messages if isinstance(message, ActionExecutionMessage)}
     results: dict[str, ResultMessage] = {}
     for message in messages:
@@ -49,6 +87,9 @@ def _pair(messages: Sequence[Message]) -> list[Turn]:
             results.setdefault(message.action_execution_id, message)
     turns: list[Turn] = []
     for message in messages:
+        if keep_signed_reasoning and _is_signed_reasoning(message):
+            turns.append(message)
+            continue
         # Agent state, activity and reasoning are not conversation for a chat model; results join their calls.
         if not isinstance(message, CONVERSATION) or isinstance(message, ResultMessage):
             continue
@@ -78,6 +119,8 @@ def _size(turn: Turn) -> int:
             return (calls + sum(len(r.result) for r in turn.results)) // CHARS_PER_TOKEN + 1
         case TextMessage():
             return len(turn.content) // CHARS_PER_TOKEN + 1
+        case ReasoningMessage():
+            return (len(turn.content) + len(turn.encrypted_value or "")) // CHARS_PER_TOKEN + 1
         case _:
             return 1 + len(getattr(turn, "bytes", "")) // 1000  # images are billed by size, not by base64 text
 

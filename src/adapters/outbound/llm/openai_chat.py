@@ -50,12 +50,15 @@ async def open_model(
     connect_timeout_seconds: float = 10.0,
     patience: Patience | None = None,
     defaults: ModelParameters | None = None,
+    thinking_budget_tokens: int | None = None,
+    reasoning_effort: str | None = None,
 ) -> AsyncIterator[OpenAIChatModel]:
-    """The model and its SDK client for the container's lifetime; the client closes with the app."""
+    """The model and its SDK client for the container's lifetime; the client closes with the app.
+    `thinking_budget_tokens` is Anthropic's: chat completions have no such parameter."""
     timeout = openai.Timeout(timeout_seconds, connect=connect_timeout_seconds)
     client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries)
     try:
-        yield OpenAIChatModel(client, model, max_input_tokens, patience, defaults)
+        yield OpenAIChatModel(client, model, max_input_tokens, patience, defaults, reasoning_effort)
     finally:
         await client.close()
 
@@ -68,12 +71,14 @@ class OpenAIChatModel(ChatModel):
         max_input_tokens: int,
         patience: Patience | None = None,
         defaults: ModelParameters | None = None,
+        reasoning_effort: str | None = None,
     ) -> None:
         self._client = client
         self._defaults = defaults or ModelParameters()
         self._patience = patience or Patience()
         self._model = model
         self._max_input_tokens = max_input_tokens
+        self._reasoning_effort = reasoning_effort
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[RunEvent]:
         params = self.request_body(request)
@@ -114,6 +119,8 @@ class OpenAIChatModel(ChatModel):
         if request.tools:
             body["tools"] = [_wire_tool(tool) for tool in request.tools]
         body |= _wire_parameters(parameters)
+        if self._reasoning_effort is not None:
+            body["reasoning_effort"] = self._reasoning_effort
         return body
 
 
