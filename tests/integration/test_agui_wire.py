@@ -22,6 +22,11 @@ from agui_runtime.application.ports import AgentRunRequest
 from agui_runtime.application.requests import RequestContext
 from agui_runtime.domain.events import (
     CustomEvent,
+    ReasoningEnded,
+    ReasoningMessageChunk,
+    ReasoningMessageEnded,
+    ReasoningMessageStarted,
+    ReasoningStarted,
     RunEvent,
     RunFailed,
     RunFinished,
@@ -117,6 +122,26 @@ def test_text_chunks_follow_their_start() -> None:
     )
     translator.translate(start)
     assert translator.translate(content) == [TextMessageChunk("m", "Hi")]
+
+
+def test_reasoning_chunks_are_a_reasoning_message_as_the_client_expands_them() -> None:
+    translator = EventTranslator("planner")
+    events = wire(
+        {"type": "REASONING_MESSAGE_CHUNK", "messageId": "p", "delta": "Let me ", "subagentRunId": "s1"},
+        {"type": "REASONING_MESSAGE_CHUNK", "delta": "think."},
+        {"type": "REASONING_MESSAGE_CHUNK", "messageId": "q", "delta": "More."},
+        {"type": "TEXT_MESSAGE_START", "messageId": "m", "role": "assistant"},
+    )
+    assert [out for event in events for out in translator.translate(event)] == [
+        ReasoningMessageStarted("p", "s1"),
+        ReasoningMessageChunk("p", "Let me ", "s1"),
+        ReasoningMessageChunk("p", "think.", "s1"),  # a chunk goes on in its opener's sub-agent
+        ReasoningMessageEnded("p", "s1"),
+        ReasoningMessageStarted("q", None),
+        ReasoningMessageChunk("q", "More.", None),
+        ReasoningMessageEnded("q", None),
+        TextMessageStarted("m"),
+    ]
 
 
 def test_messages_become_agui_messages_with_calls_joined_to_their_parent() -> None:
@@ -236,6 +261,24 @@ def test_a_run_that_fails_before_it_starts_still_opens_with_run_started_and_a_cu
     }
     cut = outgoing([RunStarted("t1", "r1"), TextMessageStarted("m1"), TextMessageChunk("m1", "par")], finish=True)
     assert [e["type"] for e in cut][-2:] == ["TEXT_MESSAGE_END", "RUN_FINISHED"]
+    # a reasoning phase cut off mid-thought is closed too: its message, then the phase, then the run
+    thinking: list[RunEvent] = [
+        RunStarted("t1", "r1"),
+        ReasoningStarted("p1", "sub-1"),
+        ReasoningMessageStarted("p1", "sub-1"),
+    ]
+    cut = outgoing([*thinking, ReasoningMessageChunk("p1", "hmm", "sub-1")], finish=True)
+    assert cut[-3:] == [
+        {"type": "REASONING_MESSAGE_END", "messageId": "p1", "subagentRunId": "sub-1"},
+        {"type": "REASONING_END", "messageId": "p1", "subagentRunId": "sub-1"},
+        {"type": "RUN_FINISHED", "threadId": "t1", "runId": "r1"},
+    ]
+    ended = [*thinking, ReasoningMessageEnded("p1", "sub-1"), ReasoningEnded("p1", "sub-1")]
+    assert [e["type"] for e in outgoing(ended, finish=True)][-3:] == [
+        "REASONING_MESSAGE_END",
+        "REASONING_END",
+        "RUN_FINISHED",
+    ]
 
 
 def test_run_started_carries_the_runs_new_messages_as_its_input() -> None:

@@ -14,6 +14,7 @@ from ag_ui.core import (
     Event,
     ReasoningEncryptedValueEvent,
     ReasoningEndEvent,
+    ReasoningMessageChunkEvent,
     ReasoningMessageContentEvent,
     ReasoningMessageEndEvent,
     ReasoningMessageStartEvent,
@@ -94,6 +95,7 @@ class EventTranslator:
         self._tool_names: dict[str, str] = {}
         self._chunk_text: str | None = None
         self._chunk_tool: str | None = None
+        self._chunk_reasoning: tuple[str, str | None] | None = None  # (message id, sub-agent run id)
         self._activities: dict[str, JsonObject] = {}  # each activity message's content, for its deltas
 
     def translate(self, event: Any) -> list[RunEvent]:
@@ -103,6 +105,8 @@ class EventTranslator:
             return self._text_chunk(event)
         if isinstance(event, ToolCallChunkEvent):
             return self._tool_chunk(event)
+        if isinstance(event, ReasoningMessageChunkEvent):
+            return self._reasoning_chunk(event)
         return [*self._end_chunks(), *self._translate(event)]
 
     def _text_chunk(self, event: TextMessageChunkEvent) -> list[RunEvent]:
@@ -137,8 +141,27 @@ class EventTranslator:
             out.append(ToolCallArgs(call_id, event.delta))
         return out
 
+    def _reasoning_chunk(self, event: ReasoningMessageChunkEvent) -> list[RunEvent]:
+        """As the 0.0.59 client expands it: a reasoning message (no phase of its own), stored like one."""
+        opened = self._chunk_reasoning
+        message_id = event.message_id or (opened[0] if opened else None)
+        if message_id is None:
+            raise AgentProtocolError(self._agent, "a REASONING_MESSAGE_CHUNK without a message id")
+        out: list[RunEvent] = []
+        if opened is None or message_id != opened[0]:
+            out += self._end_chunks()
+            self._chunk_reasoning = (message_id, event.subagent_run_id)
+            out.append(ReasoningMessageStarted(message_id, event.subagent_run_id))
+        if event.delta:
+            assert self._chunk_reasoning is not None
+            out.append(ReasoningMessageChunk(message_id, event.delta, self._chunk_reasoning[1]))
+        return out
+
     def _end_chunks(self) -> list[RunEvent]:
         out: list[RunEvent] = []
+        if self._chunk_reasoning is not None:
+            out.append(ReasoningMessageEnded(*self._chunk_reasoning))
+            self._chunk_reasoning = None
         if self._chunk_text is not None:
             self._open_texts.discard(self._chunk_text)
             out.append(TextMessageEnded(self._chunk_text))

@@ -54,6 +54,7 @@ class OutgoingEvents:
         self._run_id = run_id
         self._started = False
         self._run = Run()  # what is open, and whether the run has ended
+        self._phases: dict[str, str | None] = {}  # reasoning phases started and not ended: id -> sub-agent
 
     @property
     def ended(self) -> bool:
@@ -94,12 +95,18 @@ class OutgoingEvents:
         return RunStartedEvent(thread_id=self._thread_id, run_id=self._run_id, input=given)
 
     def _close_open(self, terminal: run.RunFinished | run.RunFailed) -> list[BaseEvent]:
-        """The END events of what is still open (texts, then tool calls, then steps, innermost first);
-        `terminal` then ends the run."""
+        """The END events of what is still open (texts, tool calls, reasoning messages and their phases, then
+        steps, innermost first); `terminal` then ends the run."""
         cut = self._run.cut_off()
         out: list[BaseEvent] = [TextMessageEndEvent(message_id=m.message_id) for m in cut if m.kind is MessageKind.TEXT]
         out += [ToolCallEndEvent(tool_call_id=m.message_id) for m in cut if m.kind is MessageKind.TOOL_CALL]
-        out += [ReasoningMessageEndEvent(message_id=m.message_id) for m in cut if m.kind is MessageKind.REASONING]
+        out += [
+            ReasoningMessageEndEvent(message_id=m.message_id, subagent_run_id=m.subagent_run_id)
+            for m in cut
+            if m.kind is MessageKind.REASONING
+        ]
+        out += [ReasoningEndEvent(message_id=key, subagent_run_id=sub) for key, sub in self._phases.items()]
+        self._phases.clear()
         out += [StepFinishedEvent(step_name=name) for name in reversed(self._run.open_steps)]
         self._run.apply(terminal)
         return out
@@ -155,6 +162,7 @@ class OutgoingEvents:
             case run.CustomEvent(name=name, value=value, subagent_run_id=subagent):
                 return [CustomEvent(name=name, value=value, subagent_run_id=subagent)]
             case run.ReasoningStarted(message_id=key, subagent_run_id=subagent):
+                self._phases[key] = subagent
                 return [ReasoningStartEvent(message_id=key, subagent_run_id=subagent)]
             case run.ReasoningMessageStarted(message_id=key, subagent_run_id=subagent):
                 if self._run.apply(event) is None:
@@ -169,6 +177,7 @@ class OutgoingEvents:
                     return []
                 return [ReasoningMessageEndEvent(message_id=key, subagent_run_id=subagent)]
             case run.ReasoningEnded(message_id=key, subagent_run_id=subagent):
+                self._phases.pop(key, None)
                 return [ReasoningEndEvent(message_id=key, subagent_run_id=subagent)]
             case run.ReasoningEncryptedValue():
                 return [
