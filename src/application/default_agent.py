@@ -6,6 +6,7 @@ application's state, answered here."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -60,7 +61,11 @@ class BuiltInAgentRun:
     forward_developer_messages: bool = False
 
     def shown(
-        self, messages: tuple[Message, ...], context: tuple[tuple[str, str], ...], system_id: str, now: datetime
+        self,
+        messages: tuple[Message, ...],
+        context: tuple[tuple[str, str], ...],
+        new_id: Callable[[], str],
+        now: datetime,
     ) -> tuple[Message, ...]:
         """What the model is shown: the system message (when there is anything to say) and the client's
         messages without the system ones it may not see."""
@@ -71,7 +76,7 @@ class BuiltInAgentRun:
         system = self.system_prompt(context)
         if system is None:
             return kept
-        return (TextMessage(id=system_id, created_at=now, role=Role.SYSTEM, content=system), *kept)
+        return (TextMessage(id=f"system-{new_id()}", created_at=now, role=Role.SYSTEM, content=system), *kept)
 
     def system_prompt(self, context: tuple[tuple[str, str], ...]) -> str | None:
         parts = [self.prompt] if self.prompt else []

@@ -257,7 +257,7 @@ async def test_run_started_carries_the_messages_new_to_the_thread_and_context_re
     shown = model.requests[1].messages
     assert isinstance(shown[0], TextMessage)
     assert shown[0].role is Role.SYSTEM
-    assert "- page: pricing" in getattr(shown[0], "content", "")
+    assert "## Context from the application\npage:\npricing" in getattr(shown[0], "content", "")
     thread = await store.get_thread("t1")
     assert thread is not None
     assert [m.id for m in thread.messages] == ["u1", "u2"]

@@ -121,12 +121,10 @@ class GenerateResponse:
         app_state: AppState | None = None
         if turn.built_in is not None:
             tools = STATE_TOOL_DEFINITIONS + tuple(tool for tool in tools if tool.name not in STATE_TOOLS)
-            shown = turn.built_in.shown(turn.messages, turn.context, f"system-{self.ids.new_id()}", self.clock.now())
             app_state = AppState(dict(turn.built_in.state or {}))
-        elif turn.context:
-            shown = (self._context_message(turn.context), *turn.messages)
-        else:
-            shown = turn.messages
+        # Not the built-in agent (v1): every message the client sent, after the context when there is one.
+        presented = turn.built_in or BuiltInAgentRun(forward_system_messages=True, forward_developer_messages=True)
+        shown = presented.shown(turn.messages, turn.context, self.ids.new_id, self.clock.now())
         chat = ChatRequest(opened.thread_id, opened.run_id, shown, tools, turn.parameters)
         taken = frozenset(tool.name for tool in backend)
         routes = _Routes(taken, frozenset(agent.name for agent in agents) - taken, turn.tools, app_state)
@@ -136,13 +134,6 @@ class GenerateResponse:
 
     def _patcher(self) -> JsonPatcher:
         return self.patcher or _NoPatch()
-
-    def _context_message(self, context: tuple[tuple[str, str], ...]) -> TextMessage:
-        lines = "\n".join(f"- {description}: {value}" for description, value in context)
-        content = f"Context the application provides about the user's situation:\n{lines}"
-        return TextMessage(
-            id=f"context-{self.ids.new_id()}", created_at=self.clock.now(), role=Role.SYSTEM, content=content
-        )
 
     async def _agents_as_tools(self) -> list[AgentDescriptor]:
         """The agents the model may call; one whose endpoint is down is left out, never failing the chat."""
