@@ -53,18 +53,38 @@ class RequestContext:
 NEVER_FORWARDED = frozenset({"cookie", "set-cookie", "proxy-authorization"})
 
 
-class HeaderAllowlist:
-    """Which request headers are forwarded: exact names, or patterns with `*` (`x-*`). Case-insensitive.
-    Cookies and proxy credentials never are, whatever the patterns."""
+# Headers a proxy, load balancer or platform sets about the hop itself, not about the user: not forwarded
+# by a pattern (the TS runtime's default denylist). Naming one exactly in the allowlist still forwards it.
+INFRASTRUCTURE_HEADERS = (
+    "x-forwarded-*",
+    "x-real-ip",
+    "x-amzn-trace-id",
+    "x-request-id",
+    "x-copilotcloud-*",
+    "x-amz-*",
+    "x-azure-*",
+    "x-vercel-*",
+    "x-middleware-*",
+)
 
-    def __init__(self, patterns: Iterable[str]) -> None:
+
+class HeaderAllowlist:
+    """Which request headers are forwarded: exact names, or patterns with `*` (`x-*`), less those that
+    match a `denied` pattern unless named exactly. Case-insensitive. Cookies and proxy credentials never
+    are, whatever the patterns."""
+
+    def __init__(self, patterns: Iterable[str], denied: Iterable[str] = INFRASTRUCTURE_HEADERS) -> None:
         self._patterns = tuple(pattern.strip().lower() for pattern in patterns if pattern.strip())
+        self._named = frozenset(pattern for pattern in self._patterns if "*" not in pattern)
+        self._denied = tuple(pattern.strip().lower() for pattern in denied if pattern.strip())
 
     def select(self, headers: Iterable[tuple[str, str]]) -> Mapping[str, str]:
         chosen: dict[str, str] = {}
         for name, value in headers:
             lowered = name.lower()
             if lowered in NEVER_FORWARDED:
+                continue
+            if lowered not in self._named and any(fnmatch.fnmatchcase(lowered, p) for p in self._denied):
                 continue
             if any(fnmatch.fnmatchcase(lowered, pattern) for pattern in self._patterns):
                 chosen[lowered] = f"{chosen[lowered]}, {value}" if lowered in chosen else value

@@ -25,6 +25,7 @@ from tests.integration.sample_agents import CounterAgent
 @dataclass
 class AgentServer:
     requests: list[dict[str, Any]] = field(default_factory=list)
+    headers: list[dict[str, str]] = field(default_factory=list)  # each request's, lower-cased names
     disconnects: list[float] = field(default_factory=list)
     url: str = ""
     _loopback: Loopback | None = None
@@ -52,6 +53,7 @@ class AgentServer:
     async def _input(self, request: Request) -> RunAgentInput:
         body: dict[str, Any] = await request.json()
         self.requests.append(body)
+        self.headers.append({name.lower(): value for name, value in request.headers.items()})
         return RunAgentInput.model_validate(body)
 
     async def _counter(self, request: Request) -> Response:

@@ -190,3 +190,15 @@ def test_the_default_agents_settings_and_sampling(monkeypatch: pytest.MonkeyPatc
     assert load_settings(overrides=anthropic | {"llm_max_output_tokens": 100}).llm_max_output_tokens == 100
     with pytest.raises(SettingsError, match="llm_temperature"):
         load_settings(overrides={"llm_temperature": 3})
+
+
+def test_agent_headers_and_the_infrastructure_denylist(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert "x-forwarded-*" in load_settings().forward_headers_denied
+    monkeypatch.setenv("AGUI_FORWARD_HEADERS_DENIED", "")
+    assert load_settings().forward_headers_denied == []
+    remote = {"name": "a", "kind": "agui-http", "url": "http://127.0.0.1:1/a", "headers": {"X-Key": "k"}}
+    assert load_settings(overrides={"agents": [remote]}).agents[0].headers == {"x-key": "k"}
+    with pytest.raises(SettingsError, match="is called in process: it takes no `headers`"):
+        load_settings(overrides={"agents": [{"name": "p", "kind": "python", "import": "a:b", "headers": {"x": "1"}}]})
+    with pytest.raises(SettingsError, match="'bad name' is not a header name"):
+        load_settings(overrides={"agents": [remote | {"headers": {"bad name": "1"}}]})

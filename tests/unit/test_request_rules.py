@@ -45,6 +45,23 @@ def test_the_header_allowlist_matches_names_and_patterns_case_insensitively() ->
     assert dict(sneaky.select([("Cookie", "s=1"), ("Proxy-Authorization", "p"), ("Set-Cookie", "x")])) == {}
 
 
+def test_infrastructure_headers_are_not_forwarded_by_a_pattern_unless_named() -> None:
+    sent = [
+        ("X-Forwarded-For", "10.0.0.1"),
+        ("x-real-ip", "10.0.0.1"),
+        ("x-request-id", "r1"),
+        ("x-amzn-trace-id", "Root=1"),
+        ("x-amz-date", "d"),
+        ("x-vercel-id", "v"),
+        ("x-copilotcloud-public-api-key", "k"),
+        ("x-tenant", "acme"),
+    ]
+    assert dict(HeaderAllowlist(["x-*"]).select(sent)) == {"x-tenant": "acme"}
+    # named exactly, it is what the operator asked for
+    assert dict(HeaderAllowlist(["x-*", "X-Request-Id"]).select(sent)) == {"x-request-id": "r1", "x-tenant": "acme"}
+    assert len(HeaderAllowlist(["x-*"], denied=()).select(sent)) == len(sent)
+
+
 def test_request_properties_are_merged_over_the_configured_ones() -> None:
     base = RequestContext(properties={"tenant": "default", "region": "eu"}, headers={"x-a": "1"})
     merged = base.with_properties({"tenant": "acme"}).for_principal("alice").at_url("https://app")

@@ -21,6 +21,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from agui_runtime.application.requests import INFRASTRUCTURE_HEADERS
+
 ENV_PREFIX = "AGUI_"
 _IMPORT_PATH = r"^[A-Za-z_][\w.]*:[A-Za-z_][\w.]*$"
 
@@ -53,6 +55,16 @@ class AgentConfig(BaseModel):
     kind: Literal["agui-http", "python", "copilotkit-remote"]
     url: str | None = None
     import_path: str | None = Field(default=None, alias="import", pattern=_IMPORT_PATH)
+    # Sent with every call to the agent, over the forwarded ones of the same name (an API key of its own).
+    headers: dict[str, str] = {}
+
+    @field_validator("headers")
+    @classmethod
+    def _check_agent_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+", name):
+                raise ValueError(f"{name!r} is not a header name")
+        return {name.lower(): header for name, header in value.items()}
 
     @field_validator("url")
     @classmethod
@@ -64,6 +76,8 @@ class AgentConfig(BaseModel):
         if self.kind == "python":
             if self.import_path is None or self.url is not None:
                 raise ValueError(f"agent '{self.name}' of kind 'python' needs `import` and no `url`")
+            if self.headers:
+                raise ValueError(f"agent '{self.name}' of kind 'python' is called in process: it takes no `headers`")
         elif self.url is None or self.import_path is not None:
             raise ValueError(f"agent '{self.name}' of kind '{self.kind}' needs `url` and no `import`")
         return self
@@ -158,6 +172,7 @@ class Settings(BaseSettings):
     on_before_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     on_after_request: str | None = Field(default=None, pattern=_IMPORT_PATH)
     forward_headers: Annotated[list[str], NoDecode] = ["authorization", "x-*"]
+    forward_headers_denied: Annotated[list[str], NoDecode] = list(INFRASTRUCTURE_HEADERS)
     properties: dict[str, Any] = {}
     guardrails: Literal["model", "cloud"] = "model"
     guardrails_cloud_url: str = "https://api.cloud.copilotkit.ai"
@@ -199,7 +214,13 @@ class Settings(BaseSettings):
     def _check_path(cls, value: str) -> str:
         return check_path(value)
 
-    @field_validator("cors_origins", "forward_headers", "default_agent_overridable_properties", mode="before")
+    @field_validator(
+        "cors_origins",
+        "forward_headers",
+        "forward_headers_denied",
+        "default_agent_overridable_properties",
+        mode="before",
+    )
     @classmethod
     def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):

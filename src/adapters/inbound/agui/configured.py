@@ -29,6 +29,8 @@ class V2Settings(Protocol):
     @property
     def forward_headers(self) -> Sequence[str]: ...
     @property
+    def forward_headers_denied(self) -> Sequence[str]: ...
+    @property
     def properties(self) -> dict[str, Any]: ...
 
 
@@ -39,7 +41,7 @@ def v2_endpoint(settings: V2Settings, use_cases: Callable[[], AguiUseCases | Non
         use_cases,
         version=importlib.metadata.version("agui-runtime"),
         max_model_calls=settings.default_agent_max_steps,
-        forward_headers=HeaderAllowlist(settings.forward_headers),
+        forward_headers=HeaderAllowlist(settings.forward_headers, settings.forward_headers_denied),
         properties=settings.properties,
         default_agent=DefaultAgentOptions(
             prompt=settings.default_agent_prompt,

@@ -33,6 +33,8 @@ class GraphQLSettings(Protocol):
     @property
     def forward_headers(self) -> Sequence[str]: ...
     @property
+    def forward_headers_denied(self) -> Sequence[str]: ...
+    @property
     def properties(self) -> dict[str, Any]: ...
 
 
@@ -48,6 +50,6 @@ def graphql_endpoint(
         limits=QueryLimits(settings.max_query_depth, settings.max_aliases, settings.max_generate_per_request),
         max_tokens=settings.max_query_tokens,
         compiled=settings.compiled_chat,
-        forward_headers=HeaderAllowlist(settings.forward_headers),
+        forward_headers=HeaderAllowlist(settings.forward_headers, settings.forward_headers_denied),
         properties=settings.properties,
     )

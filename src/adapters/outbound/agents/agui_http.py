@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import httpx
@@ -19,15 +19,19 @@ logger = logging.getLogger("agui_runtime.agents")
 
 
 class HttpAgent(AguiAgent):
-    def __init__(self, name: str, url: str, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self, name: str, url: str, client: httpx.AsyncClient, headers: Mapping[str, str] | None = None
+    ) -> None:
         self._name = name
+        self._headers = dict(headers or {})
         self._url = url
         self._client = client
 
     async def events(self, request: AgentRunRequest) -> AsyncIterator[Any]:
         run_input = run_agent_input(request)
         body = run_input.model_dump(mode="json", by_alias=True)
-        headers = {**request.request.headers, "accept": "text/event-stream"}  # the allowlisted ones
+        # the allowlisted request headers, under the agent's own (its key wins over a forwarded one)
+        headers = {**request.request.headers, **self._headers, "accept": "text/event-stream"}
         try:
             async with aconnect_sse(self._client, "POST", self._url, json=body, headers=headers) as source:
                 status = source.response.status_code

@@ -28,6 +28,8 @@ class AgentEntry(Protocol):
     def url(self) -> str | None: ...
     @property
     def import_path(self) -> str | None: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
 
 
 class AgentSettings(Protocol):
@@ -80,7 +82,7 @@ def configured_agents(
         if entry.kind == "python":
             agents.append((descriptor, PythonAgent(entry.name, python_agents[entry.name])))
         elif entry.kind == "agui-http" and entry.url is not None:
-            agents.append((descriptor, HttpAgent(entry.name, entry.url, client)))
+            agents.append((descriptor, HttpAgent(entry.name, entry.url, client, entry.headers)))
         elif entry.name in endpoints:
             agents.append(endpoints[entry.name])
         else:
