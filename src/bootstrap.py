@@ -21,6 +21,7 @@ from agui_runtime.adapters.inbound.http.app import build_http_app
 from agui_runtime.adapters.inbound.http.mounting import attach
 from agui_runtime.adapters.outbound.actions import BackendAction, PythonActionRegistry, load_action
 from agui_runtime.adapters.outbound.agents.assembly import (
+    AgentsFactory,
     configured_agents,
     legacy_endpoints,
     load_python_agents,
@@ -59,10 +60,16 @@ class Container(containers.DeclarativeContainer):
     ids = providers.Singleton(UuidIdGenerator)
     thread_store = providers.Resource(open_thread_store, settings, clock=clock)
     python_agents = providers.Dependency(instance_of=dict, default={})
+    agents_factory: providers.Object[AgentsFactory | None] = providers.Object(None)
     http_client = providers.Resource(open_agent_client, settings)
     remote_endpoints = providers.Singleton(legacy_endpoints, settings, client=http_client)
     agents = providers.Singleton(
-        configured_agents, settings, python_agents=python_agents, client=http_client, endpoints=remote_endpoints
+        configured_agents,
+        settings,
+        python_agents=python_agents,
+        client=http_client,
+        endpoints=remote_endpoints,
+        factory=agents_factory,
     )
     chat_model = providers.Resource(open_chat_model, settings)
     backend_actions = providers.Dependency(instance_of=list, default=[])
@@ -138,9 +145,10 @@ def build_container(
     actions: Sequence[BackendAction] = (),
     on_before_request: BeforeHook | None = None,
     on_after_request: AfterHook | None = None,
+    agents: AgentsFactory | None = None,
 ) -> Container:
-    """The container for `settings`, with the backend actions and hooks given in code and those the
-    settings name; raises SettingsError when a configured action, agent or hook cannot be loaded."""
+    """The container for `settings`, with the backend actions, hooks and agents factory given in code and
+    what the settings name; raises SettingsError when a configured action, agent or hook cannot be loaded."""
     try:
         every = [*actions, *(load_action(a.name, a.handler, a.description, a.parameters) for a in settings.actions)]
         PythonActionRegistry(every, settings.action_timeout_seconds)  # checks every schema now, not at first use
@@ -161,6 +169,7 @@ def build_container(
         python_agents=python_agents,
         before_hook=providers.Object(before),
         after_hook=providers.Object(after),
+        agents_factory=providers.Object(agents),
     )
     container.config.from_dict(settings.model_dump(mode="python"))
     return container
@@ -216,11 +225,15 @@ def create_app(
     *,
     on_before_request: BeforeHook | None = None,
     on_after_request: AfterHook | None = None,
+    agents: AgentsFactory | None = None,
 ) -> FastAPI:
     """The runtime as an ASGI app, with backend `actions` and request hooks given in code (see
-    `backend_action`, `BeforeRequest`, `AfterRequest`) next to those in the settings. Reads settings
-    from the environment when none are given (`uvicorn --factory agui_runtime:create_app`)."""
-    return build(settings or load_settings(), actions, on_before_request, on_after_request)[0]
+    `backend_action`, `BeforeRequest`, `AfterRequest`) next to those in the settings. `agents`: a factory
+    that gives the agents for each request (`RequestContext` in: headers, properties, principal; a mapping
+    of names to in-process agents out, or an awaitable of one), beside the configured agents; one of a
+    configured name takes its place for that request. Reads settings from the environment when none are
+    given (`uvicorn --factory agui_runtime:create_app`)."""
+    return build(settings or load_settings(), actions, on_before_request, on_after_request, agents)[0]
 
 
 def build(
@@ -228,8 +241,9 @@ def build(
     actions: Sequence[BackendAction] = (),
     on_before_request: BeforeHook | None = None,
     on_after_request: AfterHook | None = None,
+    agents: AgentsFactory | None = None,
 ) -> tuple[FastAPI, _Runtime]:
-    runtime = _Runtime(build_container(settings, actions, on_before_request, on_after_request))
+    runtime = _Runtime(build_container(settings, actions, on_before_request, on_after_request, agents))
     graphql = graphql_endpoint(settings, lambda: runtime.use_cases, runtime.runs)
     v2 = v2_endpoint(settings, lambda: runtime.agui)
     return build_http_app(settings, runtime, graphql, v2), runtime
@@ -243,12 +257,15 @@ def mount(
     *,
     on_before_request: BeforeHook | None = None,
     on_after_request: AfterHook | None = None,
+    agents: AgentsFactory | None = None,
 ) -> FastAPI:
     """Serve the runtime inside `host` at `path` (default: the settings' path). The runtime's resources
     open and close with the host's lifespan, which Starlette would not do for a mounted app."""
     settings = settings or load_settings()
     if path is not None:
         settings = settings.model_copy(update={"path": check_path(path)})
-    runtime_app = create_app(settings, actions, on_before_request=on_before_request, on_after_request=on_after_request)
+    runtime_app = create_app(
+        settings, actions, on_before_request=on_before_request, on_after_request=on_after_request, agents=agents
+    )
     attach(host, settings.path, runtime_app)
     return runtime_app

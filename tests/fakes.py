@@ -59,7 +59,7 @@ class StaticAgents(AgentRunner):
         self._external = external or {}
         self.runs: list[AgentRunRequest] = []
 
-    async def list_agents(self) -> Sequence[AgentDescriptor]:
+    async def list_agents(self, request: RequestContext) -> Sequence[AgentDescriptor]:
         return list(self._agents)
 
     async def external_state(
@@ -81,7 +81,7 @@ class ScriptedAgents(AgentRunner):
         self._scripts = list(scripts)
         self.runs: list[AgentRunRequest] = []
 
-    async def list_agents(self) -> Sequence[AgentDescriptor]:
+    async def list_agents(self, request: RequestContext) -> Sequence[AgentDescriptor]:
         return list(self._agents)
 
     async def external_state(

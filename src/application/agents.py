@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from agui_runtime.application.errors import AgentNotFound
 from agui_runtime.application.ports import AgentRunner, ChatModel
+from agui_runtime.application.requests import RequestContext
 from agui_runtime.domain.agents import AgentDescriptor
 
 DEFAULT_AGENT = "default"
@@ -57,17 +58,17 @@ class AgentCatalogue:
             listed[agent.id] = CatalogueEntry(agent.id, agent.name, agent.description)
         return list(listed.values())
 
-    async def require(self, agent_id: str) -> None:
-        """Raises `AgentNotFound`, naming every agent that exists, unless `agent_id` is one of them."""
+    async def require(self, agent_id: str, request: RequestContext) -> None:
+        """Raises `AgentNotFound`, naming every agent that exists for `request`, unless `agent_id` is one."""
         if self.is_default(agent_id):
             return
-        names = [agent.name for agent in await self.agents.list_agents()]
+        names = [agent.name for agent in await self.agents.list_agents(request)]
         if agent_id not in names:
             raise AgentNotFound(agent_id, [DEFAULT_AGENT, *names] if self.chat_model is not None else names)
 
-    async def exists(self, agent_id: str) -> bool:
+    async def exists(self, agent_id: str, request: RequestContext) -> bool:
         try:
-            await self.require(agent_id)
+            await self.require(agent_id, request)
         except AgentNotFound:
             return False
         return True

@@ -127,8 +127,9 @@ class ExternalAgentState:
 class AgentRunner(Protocol):
     """The agents this runtime can route to, and how to run one of them."""
 
-    async def list_agents(self) -> Sequence[AgentDescriptor]:
-        """Every agent, in configuration order."""
+    async def list_agents(self, request: RequestContext) -> Sequence[AgentDescriptor]:
+        """Every agent there is for `request` (the configured ones, in configuration order, then those an
+        agents factory gives for it)."""
         ...
 
     async def external_state(

@@ -89,6 +89,7 @@ async def test_every_container_provider_resolves(
         "remote_endpoints",
         "before_hook",
         "after_hook",
+        "agents_factory",
         "hooks",
         "guardrails",
         "list_agents",

@@ -48,6 +48,15 @@ def test_the_public_names_are_the_ones_the_runtime_uses() -> None:
     assert agui_runtime.RequestContext is RequestContext
 
 
+def test_the_keywords_the_readme_teaches_for_code_given_parts() -> None:
+    import inspect
+
+    for function in (agui_runtime.create_app, agui_runtime.mount):
+        keywords = inspect.signature(function).parameters
+        assert {"actions", "on_before_request", "on_after_request", "agents"} <= set(keywords)
+        assert keywords["agents"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
 def test_importing_the_domain_does_not_load_the_runtime() -> None:
     # The root's names load on first use: the pure core stays importable without the web stack.
     code = (

@@ -115,7 +115,7 @@ class GenerateResponse:
         if turn.thread_id is not None:
             await opening.check_access(opened)
         backend = tuple(await self.actions.definitions())
-        agents = await self._agents_as_tools()
+        agents = await self._agents_as_tools(opened.request)
         # Router mode: agents are tools the model may call (empty parameters); the call starts the agent.
         tools = offered_tools(backend, agents, turn.tools)
         app_state: AppState | None = None
@@ -135,12 +135,12 @@ class GenerateResponse:
     def _patcher(self) -> JsonPatcher:
         return self.patcher or _NoPatch()
 
-    async def _agents_as_tools(self) -> list[AgentDescriptor]:
+    async def _agents_as_tools(self, request: RequestContext) -> list[AgentDescriptor]:
         """The agents the model may call; one whose endpoint is down is left out, never failing the chat."""
         if self.agents is None:
             return []
         try:
-            return list(await self.agents.list_agents())
+            return list(await self.agents.list_agents(request))
         except ApplicationError as error:
             logger.warning("agents left out of the chat's tools: %s %s", error.code, error.message)
             return []

@@ -24,4 +24,4 @@ class ListAgents:
 
     async def __call__(self, query: ListAgentsQuery) -> list[AgentDescriptor]:
         await self.hooks.before_request(BeforeRequest("availableAgents", query.request))
-        return list(await self.agents.list_agents())
+        return list(await self.agents.list_agents(query.request))

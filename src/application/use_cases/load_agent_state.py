@@ -42,7 +42,7 @@ class LoadAgentState:
     async def __call__(self, query: LoadAgentStateQuery) -> AgentStateView:
         before = BeforeRequest("loadAgentState", query.request, thread_id=query.thread_id, agent_name=query.agent_name)
         principal = await self.hooks.before_request(before)
-        names = [agent.name for agent in await self.agents.list_agents()]
+        names = [agent.name for agent in await self.agents.list_agents(query.request)]
         if query.agent_name not in names:
             raise AgentNotFound(query.agent_name, names)
         thread = await self.store.get_thread(query.thread_id) if query.thread_id else None

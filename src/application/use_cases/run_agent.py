@@ -85,7 +85,7 @@ class RunAgent:
         opened = await opening.open(
             turn.operation, turn.request, turn.messages, turn.thread_id, turn.run_id, turn.agent_name
         )
-        agents = list(await self.agents.list_agents())
+        agents = list(await self.agents.list_agents(opened.request))
         if turn.agent_name not in [agent.name for agent in agents]:
             raise AgentNotFound(turn.agent_name, [agent.name for agent in agents])
         await opening.check_access(opened)

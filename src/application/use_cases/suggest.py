@@ -57,7 +57,7 @@ class Suggest:
                 raise ConfigurationError("No chat model is configured: set AGUI_LLM_PROVIDER and AGUI_LLM_MODEL.")
             chat = ChatRequest(turn.thread_id, turn.run_id, turn.messages, turn.tools, turn.parameters)
             return self._stream(turn, self.chat_model.stream(chat))
-        names = [agent.name for agent in await self.agents.list_agents()]
+        names = [agent.name for agent in await self.agents.list_agents(request)]
         if turn.agent_name not in names:
             raise AgentNotFound(turn.agent_name, names)
         run = AgentRunRequest(

@@ -49,7 +49,7 @@ async def info(runtime: AguiRuntime, call: Call) -> Response:
 async def suggest(runtime: AguiRuntime, call: Call) -> Response:
     use_cases = runtime.ready()
     agent_id = call.params["agent_id"]
-    await use_cases.agents.require(agent_id)
+    await use_cases.agents.require(agent_id, runtime.context(call.request))
     run_input = await call.run_input()
     turn = SuggestTurn(
         use_cases.agents.agent_name(agent_id),

@@ -28,7 +28,7 @@ STOP_INTERRUPT = {"type": "RUN_ERROR", "message": "Run stopped by user", "code":
 async def run(runtime: AguiRuntime, call: Call) -> Response:
     use_cases = runtime.ready()
     agent_id = call.params["agent_id"]
-    await use_cases.agents.require(agent_id)
+    await use_cases.agents.require(agent_id, runtime.context(call.request))
     run_input = await call.run_input()
     context = runtime.context(call.request, run_input.forwarded_props)
     messages = runtime.messages(run_input)
@@ -85,7 +85,7 @@ async def run(runtime: AguiRuntime, call: Call) -> Response:
 
 async def connect(runtime: AguiRuntime, call: Call) -> Response:
     use_cases = runtime.ready()
-    await use_cases.agents.require(call.params["agent_id"])
+    await use_cases.agents.require(call.params["agent_id"], runtime.context(call.request))
     run_input = await call.run_input()
     replay = await use_cases.live.connect(run_input.thread_id, runtime.context(call.request), "agent/connect")
 
@@ -102,7 +102,7 @@ async def connect(runtime: AguiRuntime, call: Call) -> Response:
 
 async def stop(runtime: AguiRuntime, call: Call) -> Response:
     use_cases = runtime.ready()
-    await use_cases.agents.require(call.params["agent_id"])
+    await use_cases.agents.require(call.params["agent_id"], runtime.context(call.request))
     body = await call.json()
     run_id: str | None = None
     if body is not None:

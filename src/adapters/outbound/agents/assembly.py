@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+import inspect
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import httpx
 
 from agui_runtime.adapters.outbound.agents.agui_http import HttpAgent
-from agui_runtime.adapters.outbound.agents.configured import ConfiguredAgents, Entry, Unsupported
+from agui_runtime.adapters.outbound.agents.configured import AguiAgent, ConfiguredAgents, Entry, PerRequest, Unsupported
 from agui_runtime.adapters.outbound.agents.copilotkit_remote import RemoteEndpoint
 from agui_runtime.adapters.outbound.agents.python_agent import PythonAgent, load_python_agent
+from agui_runtime.application.errors import ConfigurationError
+from agui_runtime.application.requests import RequestContext
 from agui_runtime.domain.agents import AgentDescriptor
+
+logger = logging.getLogger("agui_runtime.agents")
 
 
 class AgentEntry(Protocol):
@@ -50,6 +56,42 @@ def load_python_agents(entries: Iterable[AgentEntry]) -> dict[str, Any]:
     return {entry.name: load_python_agent(entry.name, entry.import_path) for entry in entries if entry.import_path}
 
 
+# `create_app(agents=...)`: the request's headers, properties and principal in, `{name: agent}` out (an
+# object with `run(input)`, as for `kind = "python"`), returned or awaited.
+AgentsFactory = Callable[[RequestContext], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
+
+
+def per_request_agents(factory: AgentsFactory | None) -> PerRequest | None:
+    """The agents a factory given in code has for each request, run in this process. A factory that
+    fails, or gives something that is not an agent, fails the request with a configuration error that
+    names the problem, not the factory's own message (it may hold a secret); the log has its type."""
+    if factory is None:
+        return None
+
+    async def agents(request: RequestContext) -> Sequence[tuple[AgentDescriptor, AguiAgent]]:
+        try:
+            given = factory(request)
+            if inspect.isawaitable(given):
+                given = await given
+        except Exception as exc:
+            logger.warning("the agents factory failed: %s", type(exc).__name__)
+            raise ConfigurationError(f"The agents factory failed ({type(exc).__name__}).") from exc
+        if not isinstance(given, Mapping):
+            raise ConfigurationError("The agents factory must return a mapping of agent names to agents.")
+        found: list[tuple[AgentDescriptor, AguiAgent]] = []
+        for name, target in cast(Mapping[object, object], given).items():  # checked here: user code
+            if not isinstance(name, str) or not name or not callable(getattr(target, "run", None)):
+                raise ConfigurationError(
+                    f"The agents factory gave {name!r}, which is not a named agent with a run(input) method."
+                )
+            found.append(
+                (AgentDescriptor(name, str(getattr(target, "description", "") or "")), PythonAgent(name, target))
+            )
+        return found
+
+    return agents
+
+
 @asynccontextmanager
 async def open_agent_client(settings: AgentSettings) -> AsyncIterator[httpx.AsyncClient]:
     """The HTTP client for remote agents and endpoints, open as long as the runtime."""
@@ -73,6 +115,7 @@ def configured_agents(
     python_agents: Mapping[str, Any],
     client: httpx.AsyncClient,
     endpoints: Mapping[str, RemoteEndpoint],
+    factory: AgentsFactory | None = None,
 ) -> ConfiguredAgents:
     """Every configured agent; a legacy endpoint stands for the agents it lists (the entry's name only
     labels it in the settings)."""
@@ -87,4 +130,4 @@ def configured_agents(
             agents.append(endpoints[entry.name])
         else:
             agents.append((descriptor, Unsupported(entry.name, entry.kind)))
-    return ConfiguredAgents(agents)
+    return ConfiguredAgents(agents, per_request_agents(factory))

@@ -6,7 +6,7 @@ the agents needs no I/O, so `availableAgents` is exact and its ids stable (id = 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 from agui_runtime.adapters.agui_wire import EventTranslator
@@ -49,36 +49,45 @@ class AgentSource(Protocol):
 
 
 Entry = tuple[AgentDescriptor, AguiAgent] | AgentSource
+# The agents there are for one request beyond the configured ones (an agents factory given in code).
+PerRequest = Callable[[RequestContext], Awaitable[Sequence[tuple[AgentDescriptor, AguiAgent]]]]
 
 
 class ConfiguredAgents(AgentRunner):
-    """`entries` in configuration order: an agent, or a source whose agents take its place."""
+    """`entries` in configuration order: an agent, or a source whose agents take its place; then what
+    `per_request` gives for the request, an agent of a configured name taking that one's place."""
 
-    def __init__(self, entries: Sequence[Entry]) -> None:
+    def __init__(self, entries: Sequence[Entry], per_request: PerRequest | None = None) -> None:
         self._entries = list(entries)
+        self._per_request = per_request
 
-    async def _resolved(self) -> list[tuple[AgentDescriptor, AguiAgent, AgentSource | None]]:
+    async def _resolved(self, request: RequestContext) -> list[tuple[AgentDescriptor, AguiAgent, AgentSource | None]]:
         resolved: list[tuple[AgentDescriptor, AguiAgent, AgentSource | None]] = []
         for entry in self._entries:
             if isinstance(entry, tuple):
                 resolved.append((entry[0], entry[1], None))
             else:
                 resolved.extend((descriptor, agent, entry) for descriptor, agent in await entry.agents())
+        if self._per_request is not None:
+            given = await self._per_request(request)
+            names = {descriptor.name for descriptor, _ in given}
+            resolved = [item for item in resolved if item[0].name not in names]
+            resolved.extend((descriptor, agent, None) for descriptor, agent in given)
         return resolved
 
-    async def list_agents(self) -> Sequence[AgentDescriptor]:
-        return [descriptor for descriptor, _, _ in await self._resolved()]
+    async def list_agents(self, request: RequestContext) -> Sequence[AgentDescriptor]:
+        return [descriptor for descriptor, _, _ in await self._resolved(request)]
 
     async def external_state(
         self, agent_name: str, thread_id: str, request: RequestContext
     ) -> ExternalAgentState | None:
-        for descriptor, _, source in await self._resolved():
+        for descriptor, _, source in await self._resolved(request):
             if descriptor.name == agent_name and source is not None:
                 return await source.external_state(agent_name, thread_id, request)
         return None
 
     async def run(self, request: AgentRunRequest) -> AsyncIterator[RunEvent]:
-        resolved = await self._resolved()
+        resolved = await self._resolved(request.request)
         agent = next((agent for descriptor, agent, _ in resolved if descriptor.name == request.agent_name), None)
         if agent is None:
             raise AgentNotFound(request.agent_name, [descriptor.name for descriptor, _, _ in resolved])
