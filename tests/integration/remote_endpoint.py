@@ -1,6 +1,14 @@
 """A legacy CopilotKit remote endpoint on loopback (the shape of the Python SDK's FastAPI endpoint):
-`/info` lists one LangGraph agent (after `info_failures` 503s), `/agents/execute` replays a recorded
-LangGraph JSON-line stream, `/agents/state` answers a stored thread. Records every request."""
+`/info` lists one LangGraph agent (after `info_failures` 503s), `/agents/state` answers a stored thread,
+and `/agents/execute` runs as the SDK's `LangGraphAgent.execute` (copilotkit 0.1.87) does for a one-node
+graph, `chat`:
+- a `LangGraphInterruptEvent` meta event with a `response` resumes the graph with it (`Command(resume=...)`);
+- a `nodeName` other than `__end__` "continues" from that node (`aupdate_state(as_node=...)`, then a stream
+  with no input): after `chat` comes the end, so nothing runs and only the state syncs come back;
+- otherwise the graph starts: threads named `t-lg...` replay a recorded stream that ends on an interrupt,
+  others answer `Answer <n>`.
+The last state sync names the graph's end, `__end__`, unless the graph stopped on an interrupt.
+Records every request."""
 
 from __future__ import annotations
 
@@ -33,6 +41,7 @@ STORED_MESSAGES = [{"id": "u1", "role": "user", "content": "hi"}, {"id": "a1", "
 @dataclass
 class RemoteEndpointServer:
     info_failures: int = 0
+    answers: int = 0
     requests: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     url: str = ""
     _loopback: Loopback | None = None
@@ -78,8 +87,36 @@ class RemoteEndpointServer:
 
     async def _execute(self, request: Request) -> Response:
         body = await self._record(request, "execute")
-        lines = STREAM.read_text(encoding="utf-8").replace("THREAD", body["threadId"])
-        return Response(lines.encode(), media_type="application/json")
+        thread = body["threadId"]
+        answer = next((e for e in body.get("metaEvents") or [] if e.get("name") == "LangGraphInterruptEvent"), None)
+        node = body.get("nodeName")
+        if answer is not None and "response" in answer:
+            response = answer["response"]
+            said = response if isinstance(response, str) else json.dumps(response, sort_keys=True)
+            lines = self._chat(thread, f"Booked: {said}", body["state"])
+        elif thread and node is not None and node != "__end__":
+            lines = [_sync(thread, node, body["state"], active=True), _sync(thread, "__end__", body["state"])]
+        elif thread.startswith("t-lg"):
+            return Response(STREAM.read_text(encoding="utf-8").replace("THREAD", thread), media_type="application/json")
+        else:
+            self.answers += 1
+            lines = self._chat(thread, f"Answer {self.answers}", body["state"])
+            if node == "__end__":  # the SDK's first sync names the node it was given until the graph enters one
+                lines.insert(0, _sync(thread, "__end__", body["state"], active=True))
+        return Response("".join(json.dumps(line) + "\n" for line in lines), media_type="application/json")
+
+    def _chat(self, thread: str, reply: str, state: dict[str, Any]) -> list[dict[str, Any]]:
+        message_id = f"lc-{thread}-{self.answers}-{len(self.requests)}"
+        words = reply.split(" ")
+        chunks = [_chunk(message_id, word if i == 0 else " " + word, None) for i, word in enumerate(words)] + [
+            _chunk(message_id, "", "stop")
+        ]
+        return [
+            _sync(thread, "chat", state, active=True),
+            *chunks,
+            _sync(thread, "chat", state),
+            _sync(thread, "__end__", state),
+        ]
 
     async def _state(self, request: Request) -> Response:
         body = await self._record(request, "state")
@@ -92,3 +129,27 @@ class RemoteEndpointServer:
 
 def json_lines() -> list[dict[str, Any]]:
     return [json.loads(line) for line in STREAM.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _sync(thread: str, node: str, state: dict[str, Any], *, active: bool = False) -> dict[str, Any]:
+    return {
+        "event": "on_copilotkit_state_sync",
+        "thread_id": thread,
+        "run_id": "lg-run",
+        "agent_name": "travel",
+        "node_name": node,
+        "active": active,
+        "state": {key: value for key, value in state.items() if key != "messages"},
+        "running": True,
+        "role": "assistant",
+    }
+
+
+def _chunk(message_id: str, content: str, finish: str | None) -> dict[str, Any]:
+    metadata = {"finish_reason": finish} if finish else {}
+    fields = {"content": content, "id": message_id, "tool_call_chunks": [], "response_metadata": metadata}
+    return {
+        "event": "on_chat_model_stream",
+        "metadata": {"langgraph_node": "chat"},
+        "data": {"chunk": {"kwargs": fields}},
+    }

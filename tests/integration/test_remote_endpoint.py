@@ -111,3 +111,24 @@ def test_the_endpoints_actions_join_the_backend_actions(
     assert envelope["error"]["code"] == "HANDLER_ERROR"
     assert "HTTP 500" in envelope["error"]["message"]
     assert failed["status"]["code"] == "Success"
+
+
+def test_the_second_turn_of_a_remote_agent_session_answers(
+    serve: ServeFactory, remote_endpoint: RemoteEndpointServer
+) -> None:
+    server = serve(remote_config(remote_endpoint))
+    first = response_of(generate(server.url, agent_data("travel", "t-two", [text("u1", "Hi")], state={})))
+    final = states_of(first)[-1]
+    assert (final["nodeName"], final["active"], final["running"]) == ("__end__", False, True)  # the SDK's last sync
+    reply = next(m for m in first["messages"] if m["__typename"] == "TextMessageOutput")
+
+    # The client keeps the session as react-core does: the last state message's nodeName goes back.
+    history = [text("u1", "Hi"), text(reply["id"], "".join(reply["content"]), "assistant"), text("u2", "More")]
+    data = agent_data("travel", "t-two", history, state=json.loads(final["state"]))
+    data["agentSession"] = {"agentName": "travel", "threadId": "t-two", "nodeName": final["nodeName"]}
+    second = response_of(generate(server.url, data))
+
+    answer = next(m for m in second["messages"] if m["__typename"] == "TextMessageOutput")
+    assert "".join(answer["content"]) == "Answer 2"  # with nodeName "chat" the SDK ran straight to the end
+    assert remote_endpoint.calls("execute")[1]["nodeName"] == "__end__"
+    assert second["status"]["code"] == "Success"

@@ -119,7 +119,7 @@ async def test_state_steps_and_exit_become_agent_state_changes_and_state_is_stor
         ("start", {"count": 1}, True, True),
         ("draft", {"count": 1}, True, True),
         ("draft", {"count": 1}, False, True),
-        ("draft", {"count": 1}, False, False),
+        ("__end__", {"count": 1}, False, False),  # the run ended: the last message names the graph's end
     ]
     # each snapshot and step goes out as itself (the v2 wire) and as the v1 presentation right after it
     assert [type(e) for e in events][:5] == [
@@ -136,6 +136,45 @@ async def test_state_steps_and_exit_become_agent_state_changes_and_state_is_stor
     thread = await store.get_thread("t1")
     assert thread is not None
     assert [m.id for m in thread.messages] == ["u1", "m1"]
+
+
+def final_node(events: list[RunEvent]) -> tuple[str, bool]:
+    last = [e for e in events if isinstance(e, AgentStateChanged)][-1]
+    return last.node_name, last.active
+
+
+@pytest.mark.parametrize(
+    ("ending", "node"),
+    [
+        pytest.param([RunFinished("t1", "r")], "__end__", id="ended"),
+        pytest.param([CustomEvent("on_interrupt", "Book it?"), RunFinished("t1", "r")], "ask", id="legacy-interrupt"),
+        pytest.param(
+            [CustomEvent("on_copilotkit_interrupt", {"value": "?"}), RunFinished("t1", "r")],
+            "ask",
+            id="copilotkit-interrupt",
+        ),
+        pytest.param(
+            [RunFinished("t1", "r", {"type": "interrupt", "interrupts": [{"id": "i1"}]})], "ask", id="standard"
+        ),
+    ],
+)
+async def test_the_last_state_message_names_the_end_unless_the_run_waits_on_an_interrupt(
+    ending: list[RunEvent | Exception], node: str
+) -> None:
+    # A v1 client sends the last nodeName back and LangGraph agents continue from it: a finished run that
+    # named its last node ("ask") would run straight to the end on the next turn and answer nothing.
+    script: list[RunEvent | Exception] = [
+        RunStarted("t1", "r"),
+        StepStarted("ask"),
+        StateSnapshot("planner", {"n": 1}),
+        StepFinished("ask"),
+        *ending,
+    ]
+    use_case, _ = agent_use_case(ScriptedAgents(AGENTS, script))
+
+    events = await events_of(use_case, AgentTurn("planner", (HELLO,), thread_id="t1", node_name="ask"))
+
+    assert final_node(events) == (node, False)
 
 
 async def test_a_frontend_call_does_not_end_the_run_and_a_backend_call_is_executed() -> None:

@@ -27,12 +27,21 @@ from agui_runtime.domain.json import JsonObject, JsonValue
 logger = logging.getLogger("agui_runtime.agents")
 
 EXIT_EVENT = "Exit"
+# LangGraph's name for the end of a graph. A v1 client echoes the last `nodeName` back, and LangGraph agents
+# (the CopilotKit SDK's `LangGraphAgent`, ag-ui-langgraph) "continue" from a node other than this one: a
+# finished run that named its last node would make the next turn run from there straight to the end.
+END_NODE = "__end__"
+# The custom events that mean the run paused on an interrupt (as agents and the legacy SDK name them).
+INTERRUPT_EVENTS = frozenset(
+    {"on_interrupt", "LangGraphInterruptEvent", "on_copilotkit_interrupt", "CopilotKitLangGraphInterruptEvent"}
+)
 
 
 @dataclass(slots=True)
 class AgentSession:
     """What the client is told of the agent: the node it is in, whether a step is active, whether it
-    still holds the session (`running`), and whether its run finished."""
+    still holds the session (`running`), whether its run finished, and whether it paused on an interrupt
+    (then the node stays the one that asked, which is where LangGraph resumes)."""
 
     key: AgentStateKey
     run_id: str
@@ -43,6 +52,13 @@ class AgentSession:
     finished: bool = False
     outcome: JsonObject | None = None  # the agent's own RUN_FINISHED outcome (an interrupt) and result
     result: JsonValue = None
+    interrupted: bool = False
+
+    @property
+    def ended(self) -> bool:
+        """The agent finished its run without waiting on an interrupt."""
+        interrupt = isinstance(self.outcome, dict) and self.outcome.get("type") == "interrupt"
+        return self.finished and not (self.interrupted or interrupt)
 
     def changed(self) -> AgentStateChanged:
         return AgentStateChanged(
@@ -61,7 +77,8 @@ async def relay_agent(
 ) -> AsyncGenerator[RunEvent, None]:
     """The agent's events until it ends its run (`session.finished`) or fails (a `RunFailed`, last):
     messages recorded, backend calls executed, state snapshots stored; each snapshot and step is followed
-    by the `AgentStateChanged` a v1 client is shown.
+    by the `AgentStateChanged` a v1 client is shown; the last one names `__end__` when the run ended
+    without an interrupt.
     Exceptions of the agent adapter propagate."""
     async with closed_after(agents.run(run)) as agent_events:
         async for event in agent_events:
@@ -92,6 +109,8 @@ async def relay_agent(
                 case CustomEvent(name=name):
                     if name == EXIT_EVENT:
                         session.running = False
+                    elif name in INTERRUPT_EVENTS:
+                        session.interrupted = True
                     yield event
                 case _:
                     done = await recorder.track(event)
@@ -104,6 +123,9 @@ async def relay_agent(
             ErrorCode.UPSTREAM_ERROR, f"Agent '{run.agent_name}' ended its event stream without RUN_FINISHED."
         )
         return
-    if session.state or not session.running:
+    told = session.node_name != "" or bool(session.state)  # a client shown a node must be told it ended
+    if session.state or not session.running or (told and session.ended and session.node_name != END_NODE):
         session.active = False
+        if session.ended:
+            session.node_name = END_NODE  # as the SDK's last state sync says; see END_NODE
         yield session.changed()

@@ -26,6 +26,8 @@ from agui_runtime.domain.events import TextMessageEnded, TextMessageStarted, Too
 from agui_runtime.domain.json import JsonObject
 from agui_runtime.domain.run import Run, RunMessage
 
+END_NODE = "__end__"  # LangGraph's END, as the SDK names it in its state syncs
+
 
 class LangGraphEvents:
     """LangGraph events (as the CopilotKit Python SDK streams them) to AG-UI events. At most one streamed
@@ -71,13 +73,15 @@ class LangGraphEvents:
     def _state_sync(self, line: JsonObject) -> list[BaseEvent]:
         events: list[BaseEvent] = []
         node = str(line.get("node_name") or "")
-        active = bool(line.get("active", True))
+        # The graph's end is no step: the SDK names it in its first sync when the client continues from it
+        # (and ag-ui-langgraph opens no step for it either).
+        active = bool(line.get("active", True)) and node != END_NODE
         if active and (not self._active or node != self._node):
             events.append(StepStartedEvent(step_name=node))
         state = line.get("state")
         events.append(StateSnapshotEvent(snapshot=state if isinstance(state, dict) else {}))
         if not active and self._active:
-            events.append(StepFinishedEvent(step_name=node))
+            events.append(StepFinishedEvent(step_name=self._node or node))  # the step that was open
         self._node, self._active = node, active
         if line.get("running") is False:
             events.append(CustomEvent(name="Exit", value=True))
