@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from tests.integration.chat import chat_data, text
-from tests.integration.conftest import ServeFactory, llm_config, node_client
+from tests.integration.conftest import ServeFactory, llm_config, node_client, v2_client
 from tests.integration.mock_llm import MockLLM, Reply, ToolCall
 from tests.integration.remote_endpoint import STORED_MESSAGES, RemoteEndpointServer
 from tests.integration.test_agents import agent_data, generate, states_of
@@ -132,3 +132,38 @@ def test_the_second_turn_of_a_remote_agent_session_answers(
     assert "".join(answer["content"]) == "Answer 2"  # with nodeName "chat" the SDK ran straight to the end
     assert remote_endpoint.calls("execute")[1]["nodeName"] == "__end__"
     assert second["status"]["code"] == "Success"
+
+
+def test_a_v2_clients_answer_to_an_interrupt_reaches_the_endpoint_as_its_meta_event(
+    serve: ServeFactory, remote_endpoint: RemoteEndpointServer
+) -> None:
+    server = serve(remote_config(remote_endpoint))
+    asked = v2_client(server.url, "agui-run", {"agentId": "travel", "threadId": "t-lg-v2", "userMessage": "Plan Oslo"})
+    assert asked["schemaErrors"] == [], asked["schemaErrors"]
+    interrupts = [e for e in asked["events"] if e["type"] == "CUSTOM" and e["name"] == "on_interrupt"]
+    assert interrupts, [e["type"] for e in asked["events"]]
+
+    # the standard resume entry (core 1.75), then the legacy forwardedProps.command.resume
+    standard = [{"interruptId": "ask-1", "status": "resolved", "payload": "yes"}]
+    resumed = v2_client(
+        server.url,
+        "agui-run",
+        {"agentId": "travel", "threadId": "t-lg-v2", "messages": asked["messages"], "resume": standard},
+    )
+    legacy = v2_client(
+        server.url,
+        "agui-run",
+        {
+            "agentId": "travel",
+            "threadId": "t-lg-v2",
+            "messages": asked["messages"],
+            "forwardedProps": {"command": {"resume": "no"}},
+        },
+    )
+
+    sent = remote_endpoint.calls("execute")
+    assert [call["metaEvents"][0]["response"] for call in sent[1:]] == ["yes", "no"]
+    assert {e["name"] for call in sent[1:] for e in call["metaEvents"]} == {"LangGraphInterruptEvent"}
+    for run, answer in ((resumed, "yes"), (legacy, "no")):
+        assert run.get("error") is None, run
+        assert run["messages"][-1]["content"] == f"Booked: {answer}"
